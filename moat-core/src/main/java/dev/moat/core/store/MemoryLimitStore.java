@@ -1,0 +1,238 @@
+package dev.moat.core.store;
+
+import dev.moat.core.limit.IdleAt;
+import dev.moat.core.limit.Leases;
+import dev.moat.core.limit.Limiter;
+import dev.moat.core.limit.Step;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/*
+ * How it works and why.
+ *
+ * Counters live in a ConcurrentHashMap from key to an immutable long[] state. A step reads the
+ * state, runs the pure algorithm, and publishes the new array with replace(key, old, new), which
+ * compares by identity: a real compare-and-set, retried on conflict. There is no global lock;
+ * two threads contend only on the same key.
+ *
+ * Memory is bounded two ways. A state that is back to full is the same as no state, so it is
+ * removed (on refund, and by the sweep). And the map holds at most maxKeys entries: when a new
+ * key would pass the cap, a sweep walks a window of the map (continuing where the last one
+ * stopped), drops the idle entries it finds, and if none were idle evicts the sampled entry that
+ * is closest to full (the least time until idle). An attacker who floods new keys therefore
+ * evicts keys that carry almost no debt, like its own; a victim's heavily limited counter is the
+ * last to go, so flooding cannot cheaply reset somebody else's limit.
+ */
+
+/** The embedded limit store: this node's memory, lock-free per key, bounded. */
+public final class MemoryLimitStore implements LimitStore {
+    /** Default cap on tracked keys: about 128 MB of heap at the measured cost per key. */
+    public static final int DEFAULT_MAX_KEYS = 1_000_000;
+    private static final int SWEEP_SAMPLE = 32;
+
+    private final ConcurrentHashMap<String, long[]> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, long[]> leases = new ConcurrentHashMap<>();
+    private final int maxKeys;
+    private final AtomicInteger evictions = new AtomicInteger();
+    private volatile Iterator<Map.Entry<String, long[]>> sweepCursor;
+
+    public MemoryLimitStore() {
+        this(DEFAULT_MAX_KEYS);
+    }
+
+    public MemoryLimitStore(int maxKeys) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("max_keys must be at least 1, was " + maxKeys);
+        }
+        this.maxKeys = maxKeys;
+    }
+
+    @Override
+    public LimitOutcome[] consume(List<LimitCall> calls, long nowMillis, boolean dryRun) {
+        int n = calls.size();
+        LimitOutcome[] out = new LimitOutcome[n];
+        int refusedAt = -1;
+        for (int i = 0; i < n; i++) {
+            LimitCall call = calls.get(i);
+            boolean spend = !dryRun && refusedAt < 0;
+            Step step = spend ? spend(call, nowMillis) : peek(call, nowMillis);
+            out[i] = new LimitOutcome(step.allowed(), step.remaining(), step.retryAfterMillis(), step.resetMillis());
+            if (!step.allowed() && refusedAt < 0) {
+                refusedAt = i;
+            }
+        }
+        if (refusedAt > 0 && !dryRun) {
+            for (int i = 0; i < refusedAt; i++) {
+                refund(calls.get(i), nowMillis);
+            }
+        }
+        return out;
+    }
+
+    private Step peek(LimitCall call, long nowMillis) {
+        return call.limiter().consume(counters.get(call.key()), nowMillis, call.cost());
+    }
+
+    private Step spend(LimitCall call, long nowMillis) {
+        Limiter limiter = call.limiter();
+        String key = call.key();
+        while (true) {
+            long[] old = counters.get(key);
+            Step step = limiter.consume(old, nowMillis, call.cost());
+            if (!step.allowed()) {
+                return step;
+            }
+            if (old == null) {
+                makeRoom(nowMillis);
+                if (counters.putIfAbsent(key, step.state()) == null) {
+                    return step;
+                }
+            } else if (counters.replace(key, old, step.state())) {
+                return step;
+            }
+        }
+    }
+
+    private void refund(LimitCall call, long nowMillis) {
+        Limiter limiter = call.limiter();
+        while (true) {
+            long[] old = counters.get(call.key());
+            if (old == null) {
+                return;
+            }
+            long[] next = limiter.refund(old, nowMillis, call.cost());
+            boolean done = limiter.isIdle(next, nowMillis)
+                    ? counters.remove(call.key(), old)
+                    : counters.replace(call.key(), old, next);
+            if (done) {
+                return;
+            }
+        }
+    }
+
+    /** Keeps the map under its cap before a new key goes in. */
+    private void makeRoom(long nowMillis) {
+        if (counters.size() < maxKeys) {
+            return;
+        }
+        synchronized (this) { // only the rare full-map path serialises
+            while (counters.size() >= maxKeys) {
+                sweep(nowMillis);
+            }
+        }
+    }
+
+    /** Drops idle keys from a window of the map, or else the sampled key with the least debt. */
+    private void sweep(long nowMillis) {
+        Iterator<Map.Entry<String, long[]>> it = sweepCursor;
+        if (it == null || !it.hasNext()) {
+            it = counters.entrySet().iterator();
+        }
+        String victim = null;
+        long victimDebt = Long.MAX_VALUE;
+        int removed = 0;
+        for (int seen = 0; seen < SWEEP_SAMPLE && it.hasNext(); seen++) {
+            Map.Entry<String, long[]> e = it.next();
+            long[] state = e.getValue();
+            long debt = IdleAt.millis(state) - nowMillis;
+            if (debt <= 0) {
+                if (counters.remove(e.getKey(), state)) {
+                    removed++;
+                }
+                continue;
+            }
+            if (debt < victimDebt) {
+                victimDebt = debt;
+                victim = e.getKey();
+            }
+        }
+        sweepCursor = it;
+        if (removed == 0 && victim != null && counters.remove(victim) != null) {
+            evictions.incrementAndGet();
+        }
+    }
+
+    @Override
+    public LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis) {
+        long id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+        while (true) {
+            long[] old = leases.get(key);
+            Leases.Acquire a = Leases.acquire(old, nowMillis, max, leaseMillis, id);
+            if (!a.allowed()) {
+                return new LeaseGrant(false, null, 0, a.inFlight(), a.retryAfterMillis());
+            }
+            boolean stored = old == null ? leases.putIfAbsent(key, a.state()) == null : leases.replace(key, old, a.state());
+            if (stored) {
+                return new LeaseGrant(true, encodeLease(key, id), nowMillis + leaseMillis, a.inFlight(), 0);
+            }
+        }
+    }
+
+    @Override
+    public void releaseLease(String leaseId, long nowMillis) {
+        String[] parts = decodeLease(leaseId);
+        if (parts == null) {
+            return;
+        }
+        String key = parts[0];
+        long id = Long.parseUnsignedLong(parts[1], 16);
+        while (true) {
+            long[] old = leases.get(key);
+            if (old == null) {
+                return;
+            }
+            long[] next = Leases.release(old, nowMillis, id);
+            boolean done = next.length == 0 ? leases.remove(key, old) : (next == old || leases.replace(key, old, next));
+            if (done) {
+                return;
+            }
+        }
+    }
+
+    /** A lease id: base64url(key) + "." + hex id. Opaque to callers. */
+    public static String encodeLease(String key, long id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8))
+                + "." + Long.toHexString(id);
+    }
+
+    /** Returns {key, hexId}, or null for anything malformed. */
+    public static String[] decodeLease(String leaseId) {
+        if (leaseId == null || leaseId.length() > 4096) {
+            return null;
+        }
+        int dot = leaseId.lastIndexOf('.');
+        if (dot <= 0 || dot == leaseId.length() - 1 || leaseId.length() - dot - 1 > 16) {
+            return null;
+        }
+        try {
+            String key = new String(Base64.getUrlDecoder().decode(leaseId.substring(0, dot)), StandardCharsets.UTF_8);
+            String hex = leaseId.substring(dot + 1);
+            Long.parseUnsignedLong(hex, 16);
+            return new String[] {key, hex};
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Keys currently tracked (counters plus lease keys). */
+    public int trackedKeys() {
+        return counters.size() + leases.size();
+    }
+
+    /** Keys evicted because the cap was reached. */
+    public int evictions() {
+        return evictions.get();
+    }
+
+    @Override
+    public String kind() {
+        return "memory";
+    }
+}
