@@ -1,0 +1,110 @@
+package dev.moat.core;
+
+import dev.moat.core.ban.Ban;
+import dev.moat.core.identity.Cidr;
+import dev.moat.core.identity.CidrSet;
+import dev.moat.core.identity.IpAddress;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The active bans, in memory: every decision consults this and never the disk. Exact subjects
+ * sit in a hash map; CIDR bans (including IPv6 prefix bans) in a {@link CidrSet}, so the lookup
+ * costs one probe per distinct prefix length. Expired bans are ignored on read and dropped lazily.
+ * The durable copy is the {@code StateStore}; this is loaded from it at start and kept in step by
+ * the engine (and, in a fleet, by ban propagation).
+ */
+final class BanBook {
+    private final ConcurrentHashMap<String, Ban> exact = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Cidr, Ban> byCidr = new ConcurrentHashMap<>();
+    private final CidrSet cidrs = new CidrSet();
+
+    void load(List<Ban> bans) {
+        exact.clear();
+        byCidr.clear();
+        for (Cidr c : List.copyOf(byCidr.keySet())) {
+            cidrs.remove(c);
+        }
+        bans.forEach(this::put);
+    }
+
+    void put(Ban ban) {
+        if (ban.subject().startsWith("cidr:")) {
+            Cidr c = Cidr.parse(ban.subject().substring(5));
+            byCidr.put(c, ban);
+            cidrs.add(c);
+        } else {
+            exact.put(ban.subject(), ban);
+        }
+    }
+
+    void remove(String subject) {
+        if (subject.startsWith("cidr:")) {
+            Cidr c = Cidr.parse(subject.substring(5));
+            byCidr.remove(c);
+            cidrs.remove(c);
+        } else {
+            exact.remove(subject);
+        }
+    }
+
+    Ban get(String subject, long nowMillis) {
+        Ban b;
+        if (subject.startsWith("cidr:")) {
+            b = byCidr.get(Cidr.parse(subject.substring(5)));
+        } else {
+            b = exact.get(subject);
+        }
+        return b != null && b.activeAt(nowMillis) ? b : null;
+    }
+
+    /** The active ban that lasts longest among the given subjects and every CIDR ban containing {@code ip}. */
+    Ban find(String user, IpAddress ip, String server, String appservice, long nowMillis) {
+        Ban best = null;
+        best = longer(best, exactActive(user, nowMillis));
+        best = longer(best, exactActive(server, nowMillis));
+        best = longer(best, exactActive(appservice, nowMillis));
+        if (ip != null) {
+            best = longer(best, exactActive("ip:" + ip, nowMillis));
+            if (!byCidr.isEmpty()) {
+                for (Cidr c : cidrs.matching(ip)) {
+                    Ban b = byCidr.get(c);
+                    if (b != null && b.activeAt(nowMillis)) {
+                        best = longer(best, b);
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    private Ban exactActive(String subject, long nowMillis) {
+        if (subject == null) {
+            return null;
+        }
+        Ban b = exact.get(subject);
+        if (b == null) {
+            return null;
+        }
+        if (!b.activeAt(nowMillis)) {
+            exact.remove(subject, b);
+            return null;
+        }
+        return b;
+    }
+
+    private static Ban longer(Ban a, Ban b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return b.expiresAtMillis() > a.expiresAtMillis() ? b : a;
+    }
+
+    int size() {
+        return exact.size() + byCidr.size();
+    }
+}

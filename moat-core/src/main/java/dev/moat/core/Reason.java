@@ -1,0 +1,13 @@
+package dev.moat.core;
+
+import java.util.Locale;
+
+/** Why a request was refused (the API's {@code reason}). */
+public enum Reason {
+    BANNED, RATE_LIMITED, CONCURRENCY, NON_BROWSER, INVALID_MODEL, ILLEGAL_MODEL, LINK_SPAM, FILTERED, FLAGGED_CONTENT,
+    MODERATION_UNAVAILABLE;
+
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,131 @@
+package dev.moat.core;
+
+import dev.moat.core.ban.Ban;
+import dev.moat.core.ban.BanSource;
+import dev.moat.core.ban.LogEntry;
+import dev.moat.core.ban.ScoreChange;
+import dev.moat.core.identity.IpAddress;
+import dev.moat.core.policy.BanPolicy;
+import dev.moat.core.policy.ViolationPolicy;
+import dev.moat.core.store.StateStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/*
+ * How it works and why.
+ *
+ * A violation adds its score to one subject: the user when there is one, else (anonymous: ip)
+ * the request's address, an IPv6 address by its ban prefix. LibreChat returns early when there is
+ * no logged-in user, so brute force against its login page never leads to a ban; Moat scores the
+ * address instead unless told not to.
+ *
+ * The ban rule is LibreChat's: a ban starts each time the score reaches or crosses a multiple of
+ * bans.interval, i.e. floor(previous / interval) < floor(current / interval). It bans the scored
+ * subject and, when ban_ip is on, the request's address too (IPv6 by prefix), each for
+ * duration * factor^(n - 1) capped at max, n being that subject's own ban count. Exempt subjects
+ * are never banned. A duration of 0 is a soft ban: the verdict is ban, nothing is stored.
+ *
+ * Order of writes: the ban goes to the durable store (and the in-memory book) before the score's
+ * log entry, and all of them before the caller gets its answer, so an acknowledged ban survives
+ * a crash.
+ */
+
+/** Scores violations and starts bans. */
+final class Violations {
+
+    /** What recording one violation did. */
+    record Outcome(ViolationRecord record, Ban ban, boolean softBan) {
+        boolean banned() {
+            return ban != null || softBan;
+        }
+    }
+
+    private final StateStore state;
+    private final BanBook banBook;
+    private final Moat moat;
+
+    Violations(StateStore state, BanBook banBook, Moat moat) {
+        this.state = state;
+        this.banBook = banBook;
+        this.moat = moat;
+    }
+
+    /**
+     * Records a violation of {@code type}. Returns null when nobody can be scored (no user, and
+     * no IP or anonymous scoring off).
+     */
+    Outcome record(CompiledPolicy p, String type, double score, String userSubject, IpAddress ip,
+                   Map<String, String> facts, String detail, boolean dryRun, CheckRequest request, long nowMillis) {
+        ViolationPolicy vp = p.policy.violations();
+        BanPolicy bp = p.policy.bans();
+        String ipSubject = ip == null ? null : ip.prefixKey(bp.ipv6Prefix()).toString();
+        String scored = userSubject != null ? userSubject : (vp.anonymousByIp() ? ipSubject : null);
+        if (scored == null) {
+            return null;
+        }
+        String key = vp.scoreKey(type);
+        ScoreChange change;
+        if (dryRun) {
+            double current = state.scores(scored, nowMillis, vp.halfLifeMillis()).getOrDefault(key, 0.0);
+            change = new ScoreChange(current, current + score);
+        } else {
+            change = state.addScore(scored, key, score, nowMillis, vp.halfLifeMillis());
+        }
+        ViolationRecord record = new ViolationRecord(type, score, change.current(), scored);
+        boolean crossed = bp.enabled() && score > 0 && bp.crossed(change.previous(), change.current());
+        Ban first = null;
+        boolean soft = false;
+        if (crossed) {
+            List<String> targets = new ArrayList<>(2);
+            if (!p.isExemptSubject(scored) && !(ip != null && p.isExempt(null, ip, null, null))) {
+                targets.add(scored);
+            }
+            if (bp.banIp() && ipSubject != null && !ipSubject.equals(scored) && !p.isExempt(null, ip, null, null)) {
+                targets.add(ipSubject);
+            }
+            String reason = reasonFor(type);
+            for (String subject : targets) {
+                int n = state.banCount(subject) + 1;
+                long duration = bp.durationMillisFor(n);
+                if (duration == 0) {
+                    soft = true;
+                    continue;
+                }
+                Ban ban = new Ban(subject, reason, type, BanSource.AUTO, nowMillis, nowMillis + duration,
+                        (long) Math.floor(change.current()), "moat");
+                if (!dryRun) {
+                    moat.startBan(ban, detail == null ? "score " + fmt(change.current()) + " for " + type : detail);
+                }
+                if (first == null) {
+                    first = ban;
+                }
+            }
+        }
+        if (!dryRun) {
+            state.append(new LogEntry(0, scored, LogEntry.Kind.VIOLATION, type, score, change.current(), nowMillis,
+                    first != null || soft, detail, "moat", facts));
+            moat.emitViolation(record, request);
+        }
+        return new Outcome(record, first, soft && first == null);
+    }
+
+    /** The refusal reason a violation type stands for, used as the ban's reason. */
+    static String reasonFor(String type) {
+        return switch (type) {
+            case "non_browser" -> "non_browser";
+            case "illegal_model_request" -> "illegal_model";
+            case "link_spam" -> "link_spam";
+            case "filtered" -> "filtered";
+            case "flagged_content" -> "flagged_content";
+            case "concurrent" -> "concurrency";
+            case "invalid_token" -> "invalid_token";
+            default -> "rate_limited";
+        };
+    }
+
+    static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.2f", v);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.moat.server.config;
+
+import dev.moat.core.policy.MoatPolicy;
+
+/**
+ * A whole, validated config file: what the server needs ({@code server}, {@code store},
+ * moderation and webhook HTTP settings) and the engine's {@link MoatPolicy}. Built by
+ * {@code ConfigLoader}; immutable. {@code version} identifies the load for /v1/config/reload.
+ */
+public record MoatConfig(ServerSettings server, StoreSettings store, MoatPolicy policy, ModerationSettings moderation,
+                         WebhookSettings webhook, String version) {
+
+    public MoatConfig {
+        server = server == null ? ServerSettings.DEFAULTS : server;
+        store = store == null ? StoreSettings.DEFAULTS : store;
+        policy = policy == null ? MoatPolicy.defaults() : policy;
+        moderation = moderation == null ? ModerationSettings.DEFAULTS : moderation;
+        webhook = webhook == null ? WebhookSettings.NONE : webhook;
+        version = version == null ? "default" : version;
+    }
+
+    /** The embedded default: no file at all. */
+    public static MoatConfig defaults() {
+        return new MoatConfig(null, null, null, null, null, "default");
+    }
+}
