@@ -16,9 +16,11 @@ package dev.moat.core.limit;
  * burst N + 1), and Synapse's per_second/burst_count leaky bucket.
  *
  * Times are kept in nanoseconds so that byte budgets (20MB per hour gives T = 171.66 us per
- * byte) stay exact enough; increments are rounded up, so rounding only ever makes the limit a
- * nanosecond stricter, never looser. Retry-after is rounded up to the next millisecond, so a
- * retry at now + retryAfterMillis always succeeds (if nothing else spent in between).
+ * byte) stay exact enough. Increments and the tolerance are rounded down, consistently, so that
+ * exactly burst events fit at once (7 * floor(T) <= floor(7 * T)); the rate is thereby at most one
+ * nanosecond per event looser, one extra event in about 10^10. Retry-after is rounded up to the
+ * next millisecond, so a retry at now + retryAfterMillis always succeeds (if nothing else spent
+ * in between), and one millisecond earlier does not.
  */
 
 /** GCRA with burst: one {@code long} of state, the theoretical arrival time in epoch nanoseconds. */
@@ -33,28 +35,29 @@ final class Gcra implements Limiter {
     Gcra(LimitSpec spec) {
         this.spec = spec;
         this.perNanos = Math.multiplyExact(spec.perMillis(), NANOS_PER_MILLI);
-        this.toleranceNanos = scaled(spec.burst(), false);
-        this.unitNanos = scaled(1, true);
+        this.toleranceNanos = scaled(spec.burst());
+        this.unitNanos = scaled(1);
     }
 
-    /** cost * per / max in nanoseconds, rounded up (or down for the tolerance). */
-    private long scaled(long cost, boolean roundUp) {
-        long product;
-        try {
-            product = Math.multiplyExact(cost, perNanos);
-        } catch (ArithmeticException overflow) {
-            double exact = (double) cost * (double) perNanos / (double) spec.max();
-            return (long) (roundUp ? Math.ceil(exact) : Math.floor(exact));
+    /** cost * per / max in nanoseconds, rounded down, at least 1 for a positive cost. */
+    private long scaled(long cost) {
+        if (cost == 0) {
+            return 0;
         }
-        long q = product / spec.max();
-        return roundUp && q * spec.max() != product ? q + 1 : q;
+        long q;
+        try {
+            q = Math.multiplyExact(cost, perNanos) / spec.max();
+        } catch (ArithmeticException overflow) {
+            q = (long) Math.floor((double) cost * (double) perNanos / (double) spec.max());
+        }
+        return Math.max(1, q);
     }
 
     @Override
     public Step consume(long[] state, long nowMillis, long cost) {
         long nowNanos = nowMillis * NANOS_PER_MILLI;
         long tat = state == null ? nowNanos : Math.max(state[0], nowNanos);
-        long increment = scaled(cost, true);
+        long increment = scaled(cost);
         long newTat = tat + increment;
         if (newTat - nowNanos <= toleranceNanos) {
             long remaining = (toleranceNanos - (newTat - nowNanos)) / unitNanos;
@@ -72,7 +75,7 @@ final class Gcra implements Limiter {
             return null;
         }
         long nowNanos = nowMillis * NANOS_PER_MILLI;
-        return new long[] {Math.max(nowNanos, state[0] - scaled(cost, true))};
+        return new long[] {Math.max(nowNanos, state[0] - scaled(cost))};
     }
 
     @Override
