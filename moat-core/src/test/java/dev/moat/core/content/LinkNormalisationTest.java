@@ -61,7 +61,12 @@ class LinkNormalisationTest {
         "https://\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444/|xn--e1afmkfd.xn--p1ai",
         "https://[2001:DB8::1]:8443/x|[2001:db8::1]:8443/x",
         "http://203.0.113.9/join|203.0.113.9/join",
-        "https://en.wikipedia.org/wiki/Foo_(bar)|en.wikipedia.org/wiki/Foo_(bar)",
+        "https://en.wikipedia.org/wiki/Foo_(bar)|en.wikipedia.org/wiki/Foo_%28bar%29",
+        "https://en.wikipedia.org/wiki/Foo_%28bar%29|en.wikipedia.org/wiki/Foo_%28bar%29",
+        "https://example.com/a/:/:/:/:|example.com/a",
+        "https://example.com/a.#frag|example.com/a",
+        "https://example.com/a?x=1.&ref=2.|example.com/a?x=1",
+        "https://example.com/a/b:c://d|example.com/a/b:c://d",
         "https://youtu.be/dQw4w9WgXcQ?si=AbCdEf|youtu.be/dQw4w9WgXcQ",
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ&feature=share&si=x|youtube.com/watch?feature=share&v=dQw4w9WgXcQ",
         "https://www.www.example.com/|example.com",
@@ -101,7 +106,8 @@ class LinkNormalisationTest {
     @ValueSource(strings = {
         "https://Example.com/a/b/?z=1&a=2#x", "example.com/a%2E", "example.com/x/.%2E%2E",
         "https://example.com/(x/../a)", "https://example.com/%zz", "https://example.com/caf\u00e9/",
-        "www.www.www.example.com", "https://b\u00fccher.de./%7euser/",
+        "www.www.www.example.com", "https://b\u00fccher.de./%7euser/", "M/:/:/:/:/.]./:/:/.].",
+        "x.com/a://b", "https://example.com/a?b=(c)", "https://example.com/a?b=c/",
     })
     void normalisingIsIdempotent(String input) {
         String once = LinkNormaliser.normalise(input);
