@@ -168,5 +168,8 @@ class LinkSpamLadderTest {
         assertThatThrownBy(() -> new LinkSpamPolicy(true, 5, HOUR, -5))
                 .hasMessageContaining("link_spam.ban").hasMessageContaining("got -5ms");
         assertThat(DEFAULTS).isEqualTo(new LinkSpamPolicy(true, 5, HOUR, 24 * HOUR));
+        assertThat(LinkSpamPolicy.of(true, 5, java.time.Duration.ofHours(1), java.time.Duration.ofDays(1))).isEqualTo(DEFAULTS);
+        assertThatThrownBy(() -> LinkSpamPolicy.of(true, 5, java.time.Duration.ofDays(365 * 1000L), java.time.Duration.ofDays(1)))
+                .hasMessageContaining("link_spam.window");
     }
 }
