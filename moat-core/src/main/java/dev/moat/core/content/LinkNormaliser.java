@@ -77,10 +77,6 @@ public final class LinkNormaliser {
         if (link == null) {
             return null;
         }
-        return normaliseOnce(link);
-    }
-
-    private static String normaliseOnce(CharSequence link) {
         String s = stripTrailingPunctuation(link.subSequence(0, Math.min(link.length(), MAX_INPUT_CHARS)).toString());
         int i = 0;
         if (s.regionMatches(true, 0, "http://", 0, 7)) {
