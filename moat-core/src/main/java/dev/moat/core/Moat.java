@@ -125,16 +125,24 @@ public final class Moat implements AutoCloseable {
             v = violations.record(p, f.violationType(), score, id.user, id.ip, facts(r, id), f.detail(), r.dryRun(), r, now);
         }
         Ban ban = f.ban();
+        Verdict verdict = f.verdict();
+        String message = f.message();
+        if (ban != null && p.isExempt(id.user, id.ip, id.server, id.appservice)) {
+            // exempt subjects are never banned: the link-spam ladder's ban step only disconnects
+            ban = null;
+            verdict = Verdict.KICK;
+            message = Messages.kicked();
+        }
         if (ban != null && !r.dryRun()) {
             startBan(ban, f.detail());
         }
-        Verdict verdict = f.verdict();
         if (v != null && v.banned()) {
             verdict = Verdict.BAN;
             ban = ban != null ? ban : v.ban();
         }
-        String message = verdict == Verdict.BAN && f.verdict() != Verdict.BAN
-                ? Messages.banStarted(ban == null ? 0 : ban.expiresAtMillis() - ban.createdAtMillis()) : f.message();
+        if (verdict == Verdict.BAN && f.verdict() != Verdict.BAN) {
+            message = Messages.banStarted(ban == null ? 0 : ban.expiresAtMillis() - ban.createdAtMillis());
+        }
         if ((verdict == Verdict.KICK || verdict == Verdict.BAN) && id.userId != null && !r.dryRun()) {
             emitKick(id.userId, f.reason().wire());
         }

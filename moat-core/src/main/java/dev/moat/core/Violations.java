@@ -25,7 +25,7 @@ import java.util.Map;
  * bans.interval, i.e. floor(previous / interval) < floor(current / interval). It bans the scored
  * subject and, when ban_ip is on, the request's address too (IPv6 by prefix), each for
  * duration * factor^(n - 1) capped at max, n being that subject's own ban count. Exempt subjects
- * are never banned. A duration of 0 is a soft ban: the verdict is ban, nothing is stored.
+ * are never banned, and a request with an exempt user or address bans nobody. A duration of 0 is a soft ban: the verdict is ban, nothing is stored.
  *
  * Order of writes: the ban goes to the durable store (and the in-memory book) before the score's
  * log entry, and all of them before the caller gets its answer, so an acknowledged ban survives
@@ -79,11 +79,15 @@ final class Violations {
         boolean soft = false;
         if (crossed) {
             List<String> targets = new ArrayList<>(2);
-            if (!p.isExemptSubject(scored) && !(ip != null && p.isExempt(null, ip, null, null))) {
+            // A request with any exempt party starts no ban at all: banning the address of an
+            // exempt user would lock out everyone else behind it for traffic we promised to allow,
+            // and banning a user who came from an exempt range contradicts that range's exemption.
+            boolean exemptRequest = p.isExempt(userSubject, ip, null, null) || p.isExemptSubject(scored);
+            if (!exemptRequest) {
                 targets.add(scored);
-            }
-            if (bp.banIp() && ipSubject != null && !ipSubject.equals(scored) && !p.isExempt(null, ip, null, null)) {
-                targets.add(ipSubject);
+                if (bp.banIp() && ipSubject != null && !ipSubject.equals(scored)) {
+                    targets.add(ipSubject);
+                }
             }
             String reason = reasonFor(type);
             for (String subject : targets) {
