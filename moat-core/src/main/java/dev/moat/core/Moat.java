@@ -328,17 +328,35 @@ public final class Moat implements AutoCloseable {
     public boolean unban(String subject, String actor, String reason) {
         Subject s = parseSubject("subject", subject);
         String key = s.toString();
-        boolean had = state.removeBan(key);
-        boolean cached = banBook.get(key, clock.nowMillis()) != null;
+        long now = clock.nowMillis();
+        // An expired ban is no ban (the API answers 404): the store may still hold it until it is
+        // purged, so "the store removed something" is not the answer. The memory book is checked
+        // first; the store only when the book lacks it (a ban another node started just now).
+        boolean active = banBook.get(key, now) != null || activeInStore(key, now);
+        state.removeBan(key);
         banBook.remove(key);
-        if (!had && !cached) {
+        if (!active) {
             return false;
         }
-        state.append(new LogEntry(0, key, LogEntry.Kind.UNBAN, "", 0, 0, clock.nowMillis(), false, reason, actor, Map.of()));
+        state.append(new LogEntry(0, key, LogEntry.Kind.UNBAN, "", 0, 0, now, false, reason, actor, Map.of()));
         for (MoatListener l : listeners) {
             safely(() -> l.onBanLifted(key, actor, reason));
         }
         return true;
+    }
+
+    private boolean activeInStore(String key, long now) {
+        String cursor = null;
+        do {
+            Page<Ban> page = state.listBans(key, null, now, cursor, dev.moat.core.store.Cursors.MAX_LIMIT);
+            for (Ban b : page.items()) {
+                if (b.subject().equals(key)) {
+                    return true;
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        return false;
     }
 
     /** Sets a subject's scores to zero; the log keeps an entry saying who did it. */
