@@ -108,6 +108,22 @@ final class ContentChecks {
         return new Result(null, censored, censorFilter, report);
     }
 
+    /**
+     * The stored state, or null when there is none: absent (null), deleted (the empty string
+     * written below), or unreadable (a state from another version must not fail every message
+     * that carries its link; starting the count over is the safe reading).
+     */
+    private static LinkSpamLadder.State decodeOrNull(String raw) {
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        try {
+            return LinkSpamLadder.State.decode(raw);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** BareRTC's rule: the same link (or long text) by DM to too many people kicks, then bans. */
     private Refusal linkSpam(LinkSpamPolicy policy, CheckRequest r, Identity id, long nowMillis) {
         CheckRequest.Message m = r.message();
@@ -119,7 +135,7 @@ final class ContentChecks {
         String worstKey = null;
         for (String key : LinkSpamLadder.keys(m.text())) {
             String stateKey = sender + "|" + key;
-            LinkSpamLadder.State old = LinkSpamLadder.State.decode(state.linkSpamState(stateKey, nowMillis));
+            LinkSpamLadder.State old = decodeOrNull(state.linkSpamState(stateKey, nowMillis));
             LinkSpamLadder.Step step = LinkSpamLadder.step(old, m.to(), nowMillis, policy);
             if (!r.dryRun()) {
                 if (step.state() == null) {
