@@ -527,8 +527,10 @@ public final class Moat implements AutoCloseable {
     private static void safely(Runnable r) {
         try {
             r.run();
-        } catch (RuntimeException ignored) {
-            // a listener must never change a decision
+        } catch (Exception ignored) {
+            // A listener must never change a decision. Exception, not RuntimeException: Kotlin
+            // code (and Java with sneaky throws) raises checked exceptions such as a webhook's
+            // IOException without declaring them, and they would escape a narrower catch.
         }
     }
 
