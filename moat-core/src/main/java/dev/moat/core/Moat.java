@@ -254,9 +254,17 @@ public final class Moat implements AutoCloseable {
         }
         Violations.Outcome v = violations.record(p, "concurrent", p.policy.violations().scoreOf("concurrent"), id.user,
                 id.ip, facts(r, id), "concurrent " + actionName + " over " + c.max(), false, r, now);
-        Verdict verdict = v != null && v.banned() ? Verdict.BAN : Verdict.DENY;
-        Decision d = new Decision(verdict, Reason.CONCURRENCY, Messages.concurrency(c.max()), g.retryAfterMillis(),
-                null, List.of(), v == null ? null : v.record(), v == null ? null : v.ban(), null, null, null);
+        boolean banned = v != null && v.banned();
+        Ban started = banned ? v.ban() : null;
+        if (banned && id.userId != null) {
+            emitKick(id.userId, Reason.CONCURRENCY.wire());
+        }
+        // as for a rate limit: when this refusal started a ban, a retry succeeds when the ban ends
+        Decision d = new Decision(banned ? Verdict.BAN : Verdict.DENY, Reason.CONCURRENCY,
+                banned ? Messages.banStarted(started == null ? 0 : started.expiresAtMillis() - started.createdAtMillis())
+                        : Messages.concurrency(c.max()),
+                started != null ? started.millisLeft(now) : g.retryAfterMillis(),
+                null, List.of(), v == null ? null : v.record(), started, null, null, null);
         emitDecision(r, d);
         return new LeaseResult(false, null, 0, d);
     }
