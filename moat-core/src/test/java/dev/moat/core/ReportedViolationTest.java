@@ -76,6 +76,32 @@ class ReportedViolationTest {
     }
 
     @Test
+    void anAutomaticBanNeverShortensALongerBanInForce() {
+        Moat moat = moat(Map.of());
+        moat.ban("user:mallory", 30 * Policies.DAY, "harassment", "ops");
+        moat.ban("ip:198.51.100.66", 7 * Policies.DAY, "scanner", "ops");
+        Moat.ViolationResult r = moat.reportViolation("spam", "mallory", "198.51.100.66", 20.0, null);
+        assertThat(r.ban()).as("the ban in force is reported").isNotNull();
+        assertThat(r.ban().expiresAtMillis()).isEqualTo(clock.nowMillis() + 30 * Policies.DAY);
+        assertThat(moat.banOf("user:mallory").reason()).isEqualTo("harassment");
+        assertThat(moat.banOf("ip:198.51.100.66").reason()).isEqualTo("scanner");
+        assertThat(moat.history("user:mallory", null, 1).log().items().get(0).banStarted())
+                .as("no ban started").isFalse();
+        clock.advanceMillis(2 * HOUR);
+        assertThat(moat.check(CheckRequest.builder("message").user("mallory").build()).reason()).isEqualTo(Reason.BANNED);
+        assertThat(moat.check(CheckRequest.builder("message").ip("198.51.100.66").build()).reason()).isEqualTo(Reason.BANNED);
+    }
+
+    @Test
+    void anAutomaticBanLongerThanTheOneInForceReplacesIt() {
+        Moat moat = moat(Map.of());
+        moat.ban("user:mallory", HOUR, "cool off", "ops");
+        Moat.ViolationResult r = moat.reportViolation("spam", "mallory", null, 20.0, null);
+        assertThat(r.ban().expiresAtMillis()).isEqualTo(clock.nowMillis() + 2 * HOUR);
+        assertThat(moat.banOf("user:mallory").source()).isEqualTo(dev.moat.core.ban.BanSource.AUTO);
+    }
+
+    @Test
     void badReportsNameTheirField() {
         Moat moat = moat(Map.of());
         assertField(() -> moat.reportViolation(null, "alice", null, null, null), "type");
