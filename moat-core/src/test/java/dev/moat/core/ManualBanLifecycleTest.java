@@ -5,7 +5,6 @@ import dev.moat.core.ban.BanSource;
 import dev.moat.core.ban.LogEntry;
 import dev.moat.core.policy.MoatPolicy;
 import dev.moat.core.store.Page;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -82,9 +81,8 @@ class ManualBanLifecycleTest {
      * List.of() when the subject has no entries, so history() of a subject that never had a
      * violation, ban or reset throws UnsupportedOperationException instead of answering an empty
      * page (GET /v1/violations/{subject} would be a 500). Fix: copy into a new ArrayList, as the
-     * non-empty branch does. Enable this test once fixed.
+     * non-empty branch does.
      */
-    @Disabled("MemoryStateStore.log() throws UnsupportedOperationException for a subject with no log (store package bug, reported)")
     @Test
     void historyOfASubjectWithNoEntriesIsEmpty() {
         Moat.History h = moat.history("user:nobody", null, 10);
