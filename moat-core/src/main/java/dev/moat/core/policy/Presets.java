@@ -283,7 +283,7 @@ public final class Presets {
                 .target("media_upload",                target(gcra(10 * SI_MB, MINUTE, 100 * SI_MB)))               // C
                 .target("media_download",              target(gcra(100 * SI_MB, MINUTE, 50 * SI_MB)))               // C
                 .target("media_fetch",                 target(gcra(100 * SI_MB, MINUTE, 50 * SI_MB)),               // C
-                                                       ip(gcra(348 * KIB, SECOND, 2000 * MIB)))                     // own 4x S
+                                                       ip(gcra(435 * KIB, SECOND, 2500 * MIB)))                     // own 5x S
                 .target("file_upload",                 target(gcra(10 * SI_MB, MINUTE, 100 * SI_MB)))               // = media_upload
                 .target("import",                      target(fixed(50, 15 * MINUTE)), ip(fixed(500, 15 * MINUTE))) // L; own 5x
                 .target("fork",                        target(fixed(7, MINUTE)), ip(fixed(150, MINUTE)))            // L; own 5x
