@@ -197,7 +197,10 @@ public final class LibreChatEnv {
                     "not mapped: conversation access is checked by LibreChat itself; report it with"
                             + " POST /v1/violations and set violations.scores for its type", source + " line " + convo.line()));
         }
-        behaviour("violations.anonymous", "none", "logViolation ignores requests without a user");
+        // LibreChat's logViolation returns early without a signed-in user, so a login flood from one IP is
+        // refused but never scored there. Moat keeps anonymous: ip, so the same flood leads to an IP ban.
+        mappings.add(new Mapping(null, null, 0, null, "violations.anonymous stays ip",
+                "LibreChat scores only signed-in users; set violations.anonymous: none in moat.yaml for exactly that"));
         behaviour("violations.per_type", "true", "one score per violation type");
 
         // limiters: express-rate-limit fixed windows; windows in minutes
