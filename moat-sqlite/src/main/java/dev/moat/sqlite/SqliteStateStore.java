@@ -52,7 +52,7 @@ import java.util.function.Function;
  * (below) makes it unnecessary for throughput. The data directory is fsynced after open so that
  * the directory entries of the database and its WAL are durable too.
  *
- * <p><b>Group commit.</b> Every write goes through one writer thread ({@link GroupCommitWriter})
+ * <p><b>Group commit.</b> Every write goes through one writer thread ({@code GroupCommitWriter})
  * that owns the only writing connection: it commits all writes pending at once in one
  * transaction, one fsync for the batch, and returns to their callers only after the commit. A
  * method of this class that writes returns only when its write is durable. Read-modify-write
@@ -83,7 +83,7 @@ import java.util.function.Function;
  * again. Opening a directory that cannot be written, a file written by a newer Moat, or a file
  * that is not Moat's is refused with a message that says which and why.
  *
- * <p><b>Lifecycle.</b> At open the schema is migrated (see {@link Schema}) and expired bans,
+ * <p><b>Lifecycle.</b> At open the schema is migrated (see {@code Schema}) and expired bans,
  * token revocations and link-spam state are deleted, in one transaction. {@link #close()} waits
  * for every write in flight, then closes; any call after it throws {@link IllegalStateException}.
  */
