@@ -111,6 +111,11 @@ public final class KeyLayout {
         return base + "logs";
     }
 
+    /** The counter that numbers log entries across all subjects. */
+    public String logSequence() {
+        return base + "logseq";
+    }
+
     public String revokedToken(String jti) {
         return base + "jti:" + encode(jti);
     }

@@ -108,9 +108,13 @@ public final class RedisConnection implements AutoCloseable {
                 seeds.add(RedisURI.create(withHostPort(uri, node)));
             }
             RedisClusterClient rc = RedisClusterClient.create(resources, seeds);
+            // cluster node connections open lazily on a slot's first command, so commands must be
+            // accepted while a node connection is still connecting; the bounded queue and the
+            // callers' deadlines keep an outage from piling up work
             rc.setOptions(ClusterClientOptions.builder()
                     .autoReconnect(true)
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                    .requestQueueSize(10_000)
                     .socketOptions(socket)
                     .timeoutOptions(timeouts)
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
