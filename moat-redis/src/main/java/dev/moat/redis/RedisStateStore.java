@@ -112,9 +112,11 @@ public final class RedisStateStore implements StateStore {
 
     @Override
     public void putBan(Ban ban) {
-        now(() -> cmd().zadd(keys.banIndex(), (double) ban.expiresAtMillis(), ban.subject()));
+        // GT: an index entry never ends before the ban it points to (a late replay may keep a newer ban)
+        now(() -> cmd().zadd(keys.banIndex(), ZAddArgs.Builder.gt(), (double) ban.expiresAtMillis(), ban.subject()));
         List<String> argv = new ArrayList<>();
         argv.add(Long.toString(ttl(ban.expiresAtMillis() - ban.createdAtMillis())));
+        argv.add(Long.toString(ban.createdAtMillis()));
         argv.addAll(Codec.banFields(ban));
         await(redis.script(Script.BAN_PUT, ScriptOutputType.INTEGER,
                 new String[] {keys.ban(ban.subject()), keys.banCount(ban.subject())}, argv.toArray(String[]::new)),
@@ -128,6 +130,17 @@ public final class RedisStateStore implements StateStore {
         CompletableFuture<Long> zrem = RedisConnection.start(() -> cmd().zrem(keys.banIndex(), subject));
         long n = await(del, deadline);
         await(zrem, deadline);
+        return n > 0;
+    }
+
+    /** A replayed unban: lifts the ban only if it was created no later than {@code atMillis}. */
+    public boolean removeBanCreatedBy(String subject, long atMillis) {
+        long deadline = redis.deadline();
+        long n = await(redis.script(Script.BAN_REMOVE, ScriptOutputType.INTEGER, new String[] {keys.ban(subject)},
+                Long.toString(atMillis)), deadline);
+        if (n > 0) {
+            await(RedisConnection.start(() -> cmd().zrem(keys.banIndex(), subject)), deadline);
+        }
         return n > 0;
     }
 

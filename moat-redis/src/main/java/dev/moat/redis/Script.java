@@ -22,6 +22,7 @@ record Script(String name, String body, String sha) {
     static final Script LEASE_ACQUIRE = plain("lease_acquire");
     static final Script LEASE_RELEASE = plain("lease_release");
     static final Script BAN_PUT = plain("ban_put");
+    static final Script BAN_REMOVE = plain("ban_remove");
     static final Script SCORE_ADD = plain("score_add");
     static final Script LOG_APPEND = plain("log_append");
     static final Script LOG_PRUNE = plain("log_prune");
