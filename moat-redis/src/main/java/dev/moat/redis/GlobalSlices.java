@@ -59,6 +59,51 @@ final class GlobalSlices {
     private static final class Holder {
         final ArrayDeque<Slice> slices = new ArrayDeque<>();
         long want = 1;
+        /** A refusal from Redis, answered locally until it lapses (for this cost or more). */
+        long refusedUntil = Long.MIN_VALUE;
+        long refusedFrom;
+        long refusedCost;
+        long refusedRetry;
+        long refusedRemaining;
+        long refusedReset;
+    }
+
+    /** A refusal answered from this node's memory. */
+    record Refusal(long remaining, long retryAfterMillis, long resetMillis) {
+    }
+
+    /**
+     * Remembers that Redis refused {@code cost} at {@code now}: until the retry instant (at most
+     * {@code maxMillis} later) this node refuses that cost and more without asking again, so an
+     * exhausted global budget does not become a hot key of refusals. Only ever stricter.
+     */
+    void refused(String key, long cost, long now, long retryAfterMillis, long remaining, long resetMillis, long maxMillis) {
+        Holder h = holders.computeIfAbsent(key, k -> new Holder());
+        synchronized (h) {
+            long hold = retryAfterMillis < 0 ? maxMillis : Math.min(retryAfterMillis, maxMillis);
+            h.refusedUntil = now + hold;
+            h.refusedFrom = now;
+            h.refusedCost = cost;
+            h.refusedRetry = retryAfterMillis;
+            h.refusedRemaining = remaining;
+            h.refusedReset = resetMillis;
+        }
+    }
+
+    /** The remembered refusal that applies to {@code cost} at {@code now}, or null. */
+    Refusal knownRefusal(String key, long cost, long now) {
+        Holder h = holders.get(key);
+        if (h == null) {
+            return null;
+        }
+        synchronized (h) {
+            if (now >= h.refusedUntil || now < h.refusedFrom || cost < h.refusedCost) {
+                return null;
+            }
+            long elapsed = now - h.refusedFrom;
+            long retry = h.refusedRetry < 0 ? -1 : Math.max(1, h.refusedRetry - elapsed);
+            return new Refusal(h.refusedRemaining, retry, Math.max(0, h.refusedReset - elapsed));
+        }
     }
 
     private final ConcurrentHashMap<String, Holder> holders = new ConcurrentHashMap<>();

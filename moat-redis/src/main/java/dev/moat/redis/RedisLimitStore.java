@@ -95,6 +95,7 @@ public final class RedisLimitStore implements LimitStore {
     private final String nodeId = UUID.randomUUID().toString();
     private final GlobalSlices slices;
     private final ScheduledExecutorService sweeper;
+    private final java.util.concurrent.atomic.AtomicInteger sliceTakes = new java.util.concurrent.atomic.AtomicInteger();
 
     public RedisLimitStore(RedisConnection redis, String keyPrefix) {
         this(redis, keyPrefix, Options.defaults());
@@ -265,14 +266,18 @@ public final class RedisLimitStore implements LimitStore {
         }
         List<GlobalSlices.Slice> lapsed = new ArrayList<>();
         GlobalSlices.Slice[] reserved = new GlobalSlices.Slice[globals.size()];
+        GlobalSlices.Refusal[] known = new GlobalSlices.Refusal[globals.size()];
         List<CompletableFuture<List<Object>>> takes = new ArrayList<>();
         for (int i = 0; i < globals.size(); i++) {
             Prepared g = globals.get(i);
             long cost = g.call().cost();
             reserved[i] = cost == 0 ? null : slices.reserve(g.key(), cost, now, lapsed);
-            takes.add(cost == 0 || reserved[i] != null ? null : runTake(g, now));
+            if (cost > 0 && reserved[i] == null) {
+                known[i] = slices.knownRefusal(g.key(), cost, now);
+            }
+            takes.add(cost == 0 || reserved[i] != null || known[i] != null ? null : runTake(g, now));
         }
-        returnSlices(lapsed, now);
+        returnSlices(lapsed, now, false);
 
         // the per-target part, in the same round trip as the takes
         boolean targetsRefused = false;
@@ -302,6 +307,12 @@ public final class RedisLimitStore implements LimitStore {
                 out[g.index()] = new LimitOutcome(true, g.args().capacity, 0, 0);
                 continue;
             }
+            if (known[i] != null) {
+                globalRefused = true;
+                out[g.index()] = new LimitOutcome(false, known[i].remaining(), known[i].retryAfterMillis(),
+                        known[i].resetMillis());
+                continue;
+            }
             if (reserved[i] != null) {
                 GlobalSlices.Slice s = reserved[i];
                 out[g.index()] = new LimitOutcome(true, slices.estimateRemaining(s), 0,
@@ -323,6 +334,7 @@ public final class RedisLimitStore implements LimitStore {
             if (!ok) {
                 globalRefused = true;
                 out[g.index()] = new LimitOutcome(false, remaining, retry, reset);
+                slices.refused(g.key(), cost, now, retry, remaining, reset, options.sliceMillis());
                 continue;
             }
             GlobalSlices.Slice s = new GlobalSlices.Slice(g.key(), g.args(), granted, sliceExpiry(g, now, num(r, 5)),
@@ -351,10 +363,19 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** When a slice lapses: see GlobalSlices for why windows end their slices with the window or bucket. */
+    /**
+     * The longest a slice lives: slice_ms, and for GCRA at most per / 64, which is what bounds
+     * its over-admission (windows end their slices with the window or bucket instead).
+     */
+    private long sliceLifetime(Prepared g) {
+        if (g.args().algorithm != 'g') {
+            return options.sliceMillis();
+        }
+        return Math.min(options.sliceMillis(), Math.max(1, g.call().limiter().spec().perMillis() / 64));
+    }
+
     private long sliceExpiry(Prepared g, long now, long hint) {
-        long per = g.call().limiter().spec().perMillis();
-        long life = Math.min(options.sliceMillis(), Math.max(1, per / 64));
-        long expiry = now + life;
+        long expiry = now + sliceLifetime(g);
         if (g.args().algorithm == 'f') {
             expiry = Math.min(expiry, hint);
         } else if (g.args().algorithm == 's') {
@@ -370,11 +391,13 @@ public final class RedisLimitStore implements LimitStore {
             return 0;
         }
         List<GlobalSlices.Slice> lapsed = slices.lapsed(nowMillis);
-        returnSlices(lapsed, nowMillis);
+        returnSlices(lapsed, nowMillis, true);
         return lapsed.size();
     }
 
-    private void returnSlices(List<GlobalSlices.Slice> lapsed, long now) {
+    /** Gives back the unspent units; waits for Redis (bounded) unless called on a request's path. */
+    private void returnSlices(List<GlobalSlices.Slice> lapsed, long now, boolean wait) {
+        List<CompletableFuture<Object>> fs = new ArrayList<>();
         for (GlobalSlices.Slice s : lapsed) {
             if (s.left <= 0) {
                 continue;
@@ -385,8 +408,23 @@ public final class RedisLimitStore implements LimitStore {
             argv[2] = Long.toString(s.left);
             argv[3] = Long.toString(s.hint);
             s.args.put(argv, 4, 0);
-            redis.script(Script.SLICE_RETURN, ScriptOutputType.INTEGER, new String[] {s.key}, argv);
+            fs.add(redis.script(Script.SLICE_RETURN, ScriptOutputType.INTEGER, new String[] {s.key}, argv));
         }
+        if (wait) {
+            long deadline = redis.deadline();
+            for (CompletableFuture<Object> f : fs) {
+                try {
+                    await(f, deadline);
+                } catch (RedisUnavailableException ignored) {
+                    // the units stay spent: stricter, never looser
+                }
+            }
+        }
+    }
+
+    /** Slices taken from Redis since start (each one round trip to a global key). */
+    public int sliceTakes() {
+        return sliceTakes.get();
     }
 
     /** Slices this node holds (for tests and health). */
@@ -395,6 +433,7 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     private CompletableFuture<List<Object>> runTake(Prepared g, long now) {
+        sliceTakes.incrementAndGet();
         String[] argv = new String[13];
         argv[0] = Long.toString(now);
         argv[1] = slack;
@@ -508,7 +547,7 @@ public final class RedisLimitStore implements LimitStore {
             long now = System.currentTimeMillis();
             for (GlobalSlices.Slice s : all) {
                 try {
-                    returnSlices(List.of(s), now);
+                    returnSlices(List.of(s), now, true);
                 } catch (RuntimeException ignored) {
                     // best effort
                 }
