@@ -118,7 +118,9 @@ public final class RedisConnection implements AutoCloseable {
                     .socketOptions(socket)
                     .timeoutOptions(timeouts)
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enableAllAdaptiveRefreshTriggers()
+                            .enableAdaptiveRefreshTrigger(ClusterTopologyRefreshOptions.RefreshTrigger.MOVED_REDIRECT,
+                                    ClusterTopologyRefreshOptions.RefreshTrigger.ASK_REDIRECT,
+                                    ClusterTopologyRefreshOptions.RefreshTrigger.PERSISTENT_RECONNECTS)
                             .build())
                     .build());
             c = new RedisConnection(rc, resources, true, timeoutMillis, "cluster " + clusterNodes);

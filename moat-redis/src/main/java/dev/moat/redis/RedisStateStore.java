@@ -10,7 +10,6 @@ import dev.moat.core.store.Page;
 import dev.moat.core.store.StateStore;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.ZAddArgs;
@@ -98,6 +97,11 @@ public final class RedisStateStore implements StateStore {
         return await(RedisConnection.start(command), redis.deadline());
     }
 
+    /** Scores strictly below {@code millis}. */
+    private static Range<Number> before(long millis) {
+        return Range.from(Range.Boundary.unbounded(), Range.Boundary.excluding((Number) millis));
+    }
+
     private long ttl(long millis) {
         return Math.max(1, Math.min(MAX_TTL, millis + options.expirySlackMillis()));
     }
@@ -152,7 +156,7 @@ public final class RedisStateStore implements StateStore {
     private List<Ban> loadBans(long nowMillis) {
         long deadline = redis.bulkDeadline();
         // entries whose ban expired by the caller's clock go; a new ban re-adds with a later score
-        await(RedisConnection.start(() -> cmd().zremrangebyscore(keys.banIndex(), "-inf", "(" + nowMillis)), deadline);
+        await(RedisConnection.start(() -> cmd().zremrangebyscore(keys.banIndex(), before(nowMillis))), deadline);
         List<String> subjects = await(RedisConnection.start(() -> cmd().zrange(keys.banIndex(), 0, -1)), deadline);
         List<CompletableFuture<Map<String, String>>> fs = new ArrayList<>(subjects.size());
         for (String s : subjects) {
@@ -392,7 +396,7 @@ public final class RedisStateStore implements StateStore {
             removed += await(f, deadline);
         }
         // subjects whose last entry is older than the cut have nothing left; a new entry re-adds them
-        await(RedisConnection.start(() -> cmd().zremrangebyscore(keys.logIndex(), "-inf", "(" + beforeMillis)), deadline);
+        await(RedisConnection.start(() -> cmd().zremrangebyscore(keys.logIndex(), before(beforeMillis))), deadline);
         return (int) Math.min(Integer.MAX_VALUE, removed);
     }
 
@@ -440,7 +444,7 @@ public final class RedisStateStore implements StateStore {
     @Override
     public void putLinkSpamState(String key, String state, long expiresAtMillis) {
         String value = expiresAtMillis + "|" + state;
-        now(() -> cmd().psetex(keys.linkSpam(key), ttlUntil(expiresAtMillis), value));
+        now(() -> cmd().set(keys.linkSpam(key), value, io.lettuce.core.SetArgs.Builder.px(ttlUntil(expiresAtMillis))));
     }
 
     /** Redis acknowledges each write before the method returns; nothing is buffered here. */
@@ -450,10 +454,5 @@ public final class RedisStateStore implements StateStore {
 
     @Override
     public void close() {
-    }
-
-    /** For tests: the sorted-set members of an index. */
-    List<ScoredValue<String>> index(String key) {
-        return now(() -> cmd().zrangeWithScores(key, 0, -1));
     }
 }
