@@ -68,6 +68,7 @@ class RedisAuthAndTlsTest {
 
     @Test
     void tlsWithRediss(@TempDir Path certs) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(opensslAvailable(certs), "openssl is needed to make a test certificate");
         run(certs, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
                 "-days", "2", "-subj", "/CN=moat-test-ca");
         run(certs, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "redis.key", "-out", "redis.csr",
@@ -82,6 +83,19 @@ class RedisAuthAndTlsTest {
                      "deny", 1000, null)) {
             assertThat(server.alive()).isTrue();
             exercise(stores);
+        }
+    }
+
+    private static boolean opensslAvailable(Path dir) {
+        try {
+            Process p = new ProcessBuilder("openssl", "version").directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("openssl-version.log").toFile()).start();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
