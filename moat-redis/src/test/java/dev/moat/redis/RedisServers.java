@@ -32,7 +32,7 @@ public final class RedisServers {
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (Server s : LIVE) {
-                s.destroy();
+                s.close(); // SIGKILL, then the temporary directory goes
             }
         }, "redis-servers-cleanup"));
     }
@@ -285,13 +285,6 @@ public final class RedisServers {
                     }
                 }
                 default -> throw new IOException("unexpected reply: " + line);
-            }
-        }
-
-        void destroy() {
-            Process p = process;
-            if (p != null) {
-                p.destroyForcibly();
             }
         }
 
