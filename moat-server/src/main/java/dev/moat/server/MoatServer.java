@@ -9,6 +9,7 @@ import dev.moat.server.config.ConfigException;
 import dev.moat.server.config.MoatConfig;
 import dev.moat.server.config.ServerSettings;
 import dev.moat.server.http.ApiRouter;
+import dev.moat.server.http.ApiVerticle;
 import dev.moat.server.http.ConfigControl;
 import dev.moat.server.http.ConfigView;
 import dev.moat.server.http.Health;
@@ -29,14 +30,14 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.DeploymentOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -64,6 +65,7 @@ public final class MoatServer implements AutoCloseable {
     private final ClientAddressResolver clientAddresses;
     private final PrometheusMeterRegistry registry;
     private final long housekeepingTimer;
+    private ApiRouter api;
     private boolean closed;
 
     private MoatServer(Vertx vertx, WorkerExecutor workers, List<HttpServer> servers, Moat moat, StateStore state,
@@ -134,22 +136,14 @@ public final class MoatServer implements AutoCloseable {
         ApiRouter api = new ApiRouter(moat, offload, reloader, http,
                 () -> health(rawLimits, rawState, moat), registry::scrape);
 
-        List<HttpServer> servers = new ArrayList<>();
+        List<HttpServer> servers = new CopyOnWriteArrayList<>();
         try {
             int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
-            for (int i = 0; i < instances; i++) {
-                HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-                        .setHost(s.host()).setPort(s.port())
-                        .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                        .setCompressionSupported(false));
-                server.requestHandler(api.router(vertx));
-                await(server.listen());
-                if (!servers.isEmpty() && server.actualPort() != servers.get(0).actualPort()) {
-                    // Vert.x shares one port between instances, also a random one (port 0); never serve on two
-                    await(server.close());
-                    throw new IllegalStateException("HTTP server instances did not share the port");
-                }
-                servers.add(server);
+            int port = sharedPort(s.port());
+            await(vertx.deployVerticle(() -> new ApiVerticle(api, s.host(), port, servers),
+                    new DeploymentOptions().setInstances(instances)));
+            if (servers.stream().mapToInt(HttpServer::actualPort).distinct().count() != 1) {
+                throw new IllegalStateException("the HTTP server instances did not share one port");
             }
         } catch (Exception e) {
             vertx.close();
@@ -162,6 +156,7 @@ public final class MoatServer implements AutoCloseable {
         long housekeeping = vertx.setPeriodic(3_600_000, id -> workers.executeBlocking(moat::pruneLog, false));
         MoatServer server = new MoatServer(vertx, workers, servers, moat, rawState, rawLimits, reloader,
                 clientAddresses, registry, housekeeping);
+        server.api = api;
         LOG.atInfo().addKeyValue("event", "started")
                 .addKeyValue("listen", ConfigView.hostPort(s.host(), server.port()))
                 .addKeyValue("store", rawLimits.kind()).addKeyValue("state_store", Stores.stateKind(rawState))
@@ -170,6 +165,22 @@ public final class MoatServer implements AutoCloseable {
                 .addKeyValue("api_keys", s.apiKeys().size()).addKeyValue("config_version", config.version())
                 .log("moat listening on http://" + ConfigView.hostPort(s.host(), server.port()));
         return server;
+    }
+
+    /**
+     * Port 0 means "any free port". Vert.x shares a port between the instances of a deployment only
+     * when they ask for the same concrete port (each asking for 0 would get a different one), so a
+     * free port is picked first.
+     */
+    private static int sharedPort(int port) throws StartupException {
+        if (port != 0) {
+            return port;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            return probe.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new StartupException("cannot find a free port: " + e.getMessage(), 1, e);
+        }
     }
 
     private static Health health(LimitStore limits, StateStore state, Moat moat) {
@@ -210,6 +221,11 @@ public final class MoatServer implements AutoCloseable {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** The endpoint table (the OpenAPI test compares it with /openapi.json). */
+    ApiRouter api() {
+        return api;
     }
 
     /** Reloads on a worker (for SIGHUP); the result is logged. */
