@@ -34,11 +34,12 @@ class ConfigReloadTest {
         s.close();
     }
 
-    static MoatConfig withLoginMax(int max, String version, int port) {
+    MoatConfig withLoginMax(int max, String version, int port) {
         RealmLimits client = new RealmLimits(Map.of("login", List.of(LimitConfig.of(LimitSpec.gcra(max, 300_000), By.IP))),
                 Map.of(), Map.of());
         MoatPolicy p = MoatPolicy.defaults().withRateLimits(RateLimits.fromPreset("private_small", client, null, List.of()));
-        return new MoatConfig(new ServerSettings("127.0.0.1", port, List.of(), List.of(), 64 * 1024, false), null, p,
+        return new MoatConfig(new ServerSettings("127.0.0.1", port, List.of(), List.of(), 64 * 1024, false),
+                s.server.config().current().store(), p,
                 null, null, version);
     }
 

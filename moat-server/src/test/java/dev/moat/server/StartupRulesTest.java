@@ -16,7 +16,7 @@ class StartupRulesTest {
 
     static MoatConfig listening(String host, int port, boolean keys) {
         return new MoatConfig(new ServerSettings(host, port, keys ? TestServer.keys() : List.of(), List.of(), 65536, false),
-                null, MoatPolicy.defaults(), null, null, "t");
+                TestServer.store(), MoatPolicy.defaults(), null, null, "t");
     }
 
     @Test
@@ -49,7 +49,7 @@ class StartupRulesTest {
     @Test
     void badTrustedProxiesAreRefused() {
         MoatConfig c = new MoatConfig(new ServerSettings("127.0.0.1", 0, List.of(), List.of("10.0.0.0/99"), 65536, false),
-                null, null, null, null, "t");
+                TestServer.store(), null, null, null, "t");
         assertThatThrownBy(() -> MoatServer.start(() -> c, c)).isInstanceOf(StartupException.class)
                 .hasMessageContaining("trusted_proxies");
     }

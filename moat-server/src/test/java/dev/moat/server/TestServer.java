@@ -7,6 +7,7 @@ import dev.moat.core.policy.MoatPolicy;
 import dev.moat.server.config.ApiKey;
 import dev.moat.server.config.MoatConfig;
 import dev.moat.server.config.ServerSettings;
+import dev.moat.server.config.StoreSettings;
 
 import java.io.IOException;
 import java.net.URI;
@@ -59,8 +60,13 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static MoatConfig config(List<ApiKey> keys, MoatPolicy policy, long maxBody) {
-        return new MoatConfig(new ServerSettings("127.0.0.1", 0, keys, List.of(), maxBody, false), null, policy, null,
+        return new MoatConfig(new ServerSettings("127.0.0.1", 0, keys, List.of(), maxBody, false), store(), policy, null,
                 null, "test-1");
+    }
+
+    /** The embedded default's stores with data_dir in a fresh temporary directory (deleted when the JVM exits). */
+    public static StoreSettings store() {
+        return new StoreSettings("memory", TempDirs.create().toString(), 100_000, null);
     }
 
     public String url() {
