@@ -120,6 +120,15 @@ class BanAndViolationEndpointsTest {
     }
 
     @Test
+    void theHistoryOfASubjectWithNoneIsEmpty() {
+        TestServer.Res r = s.get("/v1/violations/user%3Anobody-ever");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("scores").size()).isZero();
+        assertThat(r.json().get("log")).isEmpty();
+        assertThat(r.json().get("next").isNull()).isTrue();
+    }
+
+    @Test
     void aViolationWithoutUserIsScoredOnTheIp() {
         JsonNode v = s.post("/v1/violations", "{\"type\":\"logins\",\"ip\":\"192.0.2.51\"}").json();
         assertThat(v.get("score").asLong()).isEqualTo(1);
