@@ -1,0 +1,39 @@
+package dev.moat.server.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP server instance on its own event loop. The composition root deploys one per core; Vert.x
+ * spreads connections between the instances of one deployment, which share the port (a random one
+ * too, when the config says port 0).
+ */
+public final class ApiVerticle extends VerticleBase {
+    private final ApiRouter api;
+    private final String host;
+    private final int port;
+    private final List<HttpServer> started;
+
+    /** {@code started} collects every server that is listening (for the port, and for graceful shutdown). */
+    public ApiVerticle(ApiRouter api, String host, int port, List<HttpServer> started) {
+        this.api = api;
+        this.host = host;
+        this.port = port;
+        this.started = started;
+    }
+
+    @Override
+    public Future<?> start() {
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost(host).setPort(port)
+                .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setCompressionSupported(false));
+        server.requestHandler(api.router(vertx));
+        return server.listen().onSuccess(started::add);
+    }
+}
