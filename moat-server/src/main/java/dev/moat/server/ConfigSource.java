@@ -1,12 +1,10 @@
 package dev.moat.server;
 
-import dev.moat.server.config.ConfigError;
 import dev.moat.server.config.ConfigException;
 import dev.moat.server.config.ConfigLoader;
 import dev.moat.server.config.MoatConfig;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,17 +19,6 @@ public interface ConfigSource {
 
     /** The files named on the command line (either may be null). */
     static ConfigSource files(Path configFile, Path envFile, Map<String, String> env) {
-        return () -> {
-            try {
-                return ConfigLoader.load(configFile, envFile, env);
-            } catch (UnsupportedOperationException e) {
-                // TEMPORARY until branch `config` is merged: ConfigLoader is a stub on this branch.
-                if (configFile == null && envFile == null) {
-                    return MoatConfig.defaults();
-                }
-                throw new ConfigException(List.of(new ConfigError("", 0,
-                        "this build cannot read config files yet (ConfigLoader is not implemented)")));
-            }
-        };
+        return () -> ConfigLoader.load(configFile, envFile, env);
     }
 }

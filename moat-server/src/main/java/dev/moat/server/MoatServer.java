@@ -11,7 +11,7 @@ import dev.moat.server.config.ServerSettings;
 import dev.moat.server.http.ApiRouter;
 import dev.moat.server.http.ApiVerticle;
 import dev.moat.server.http.ConfigControl;
-import dev.moat.server.http.ConfigView;
+import dev.moat.server.http.Listen;
 import dev.moat.server.http.Health;
 import dev.moat.server.http.HttpSettings;
 import dev.moat.server.http.Offload;
@@ -91,7 +91,7 @@ public final class MoatServer implements AutoCloseable {
     static MoatServer start(ConfigSource source, MoatConfig config) throws StartupException {
         ServerSettings s = config.server();
         if (s.apiKeys().isEmpty() && !s.loopback()) {
-            throw new StartupException("server.listen is " + ConfigView.hostPort(s.host(), s.port())
+            throw new StartupException("server.listen is " + Listen.format(s.host(), s.port())
                     + ", not a loopback address, and server.api_keys is empty: configure at least one key"
                     + " (or listen on 127.0.0.1) so the API is not open to the network");
         }
@@ -150,7 +150,7 @@ public final class MoatServer implements AutoCloseable {
             moat.close();
             rawState.close();
             rawLimits.close();
-            throw new StartupException("cannot listen on " + ConfigView.hostPort(s.host(), s.port()) + ": "
+            throw new StartupException("cannot listen on " + Listen.format(s.host(), s.port()) + ": "
                     + rootMessage(e), 1, e);
         }
         long housekeeping = vertx.setPeriodic(3_600_000, id -> workers.executeBlocking(moat::pruneLog, false));
@@ -158,12 +158,12 @@ public final class MoatServer implements AutoCloseable {
                 clientAddresses, registry, housekeeping);
         server.api = api;
         LOG.atInfo().addKeyValue("event", "started")
-                .addKeyValue("listen", ConfigView.hostPort(s.host(), server.port()))
+                .addKeyValue("listen", Listen.format(s.host(), server.port()))
                 .addKeyValue("store", rawLimits.kind()).addKeyValue("state_store", Stores.stateKind(rawState))
                 .addKeyValue("data_dir", config.store().dataDir())
                 .addKeyValue("preset", config.policy().rateLimits().preset())
                 .addKeyValue("api_keys", s.apiKeys().size()).addKeyValue("config_version", config.version())
-                .log("moat listening on http://" + ConfigView.hostPort(s.host(), server.port()));
+                .log("moat listening on http://" + Listen.format(s.host(), server.port()));
         return server;
     }
 

@@ -94,8 +94,8 @@ class ConfigReloadTest {
     void theEffectiveConfigIsInTheFilesShape() {
         JsonNode c = s.get("/v1/config").json();
         assertThat(c.get("rate_limits").get("preset").asText()).isEqualTo("private_small");
-        assertThat(c.get("rate_limits").get("client").get("target").get("login").get("max").asLong()).isEqualTo(7);
-        assertThat(c.get("rate_limits").get("client").get("target").get("login").get("per").asText()).isEqualTo("5m");
+        assertThat(c.get("rate_limits").get("client").get("target").get("login").get(0).get("max").asLong()).isEqualTo(7);
+        assertThat(c.get("rate_limits").get("client").get("target").get("login").get(0).get("per").asText()).isEqualTo("5m");
         assertThat(c.get("bans").get("duration").asText()).isEqualTo("2h");
         assertThat(c.get("server").get("max_body").asText()).isEqualTo("64KB");
         assertThat(c.get("store").get("type").asText()).isEqualTo("memory");

@@ -1,7 +1,7 @@
 package dev.moat.server.cli;
 
 import dev.moat.core.policy.Presets;
-import dev.moat.server.http.ConfigView;
+import dev.moat.server.config.EffectiveConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -51,9 +51,9 @@ final class PresetsCommand implements Runnable {
                 return ExitCode.USAGE;
             }
             Map<String, Object> tree = new LinkedHashMap<>();
-            tree.put("rate_limits", ConfigView.rateLimits(Presets.get(name)));
+            tree.put("rate_limits", EffectiveConfig.rateLimits(Presets.get(name)));
             PrintWriter out = spec.commandLine().getOut();
-            out.print(Yaml.of(tree));
+            out.print(EffectiveConfig.yaml(tree));
             out.flush();
             return ExitCode.OK;
         }

@@ -6,6 +6,7 @@ import dev.moat.core.Moat;
 import dev.moat.core.ban.Ban;
 import dev.moat.core.ban.BanSource;
 import dev.moat.core.store.Page;
+import dev.moat.server.config.Durations;
 import io.vertx.ext.web.RoutingContext;
 
 /** {@code GET/POST /v1/bans} and {@code DELETE /v1/bans/{subject}} (admin). */
@@ -65,7 +66,7 @@ final class BansHandler {
                 b.reject("duration", "give duration or duration_ms, not both");
             }
             try {
-                duration = DurationText.parseMillis(durationText);
+                duration = Durations.parseMillis(durationText);
                 if (duration < 1 || duration > MAX_BAN_MILLIS) {
                     b.reject("duration", "must be from 1ms to 3650d, was '" + durationText + "'");
                 }

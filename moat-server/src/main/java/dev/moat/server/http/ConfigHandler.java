@@ -3,6 +3,7 @@ package dev.moat.server.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.server.config.ConfigError;
+import dev.moat.server.config.ConfigLoader;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
@@ -51,6 +52,6 @@ final class ConfigHandler {
     }
 
     void show(RoutingContext ctx) {
-        Respond.json(ctx, 200, Json.MAPPER.valueToTree(ConfigView.of(config.current())));
+        Respond.json(ctx, 200, Json.MAPPER.valueToTree(ConfigLoader.effective(config.current())));
     }
 }

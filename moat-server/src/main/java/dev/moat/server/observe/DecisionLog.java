@@ -84,7 +84,7 @@ public final class DecisionLog implements MoatListener {
                         253402300799000L)).toString())
                 .addKeyValue("score", ban.violationCount())
                 .addKeyValue("actor", ban.actor())
-                .log("[BAN] " + ban.subject() + " for " + dev.moat.server.http.DurationText.format(duration) + " ("
+                .log("[BAN] " + ban.subject() + " for " + dev.moat.server.config.Durations.format(Math.max(0, duration)) + " ("
                         + ban.type() + ")");
     }
 
