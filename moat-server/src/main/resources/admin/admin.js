@@ -367,6 +367,8 @@
     $('bans-page').textContent = 'Page ' + page;
     $('bans-prev').disabled = b.stack.length === 0;
     $('bans-next').disabled = !b.next;
+    // one page only: no pager to tab through
+    document.querySelector('#view-bans .pager').hidden = b.stack.length === 0 && !b.next;
   }
 
   function filterBans(e) {
@@ -447,6 +449,7 @@
       return;
     }
     closeUnban(true);
+    $('ban-done').textContent = '';
     announce(`Ban of ${subject} lifted.`);
     if (state.view === 'bans') loadBans();
     else if (state.view === 'subject') loadSubject(state.subject);
@@ -713,7 +716,7 @@
   function feedItem(r, fresh) {
     const extra = [];
     if (r.limit_id) extra.push(el('span', null, 'limit ', el('code', null, r.limit_id)));
-    if (r.ban_subject) extra.push(el('span', null, (extra.length ? ' · ' : '') + 'ban ', subjectLink(r.ban_subject)));
+    if (r.ban_subject && r.ban_subject !== r.subject) extra.push(el('span', null, (extra.length ? ' · ' : '') + 'ban ', subjectLink(r.ban_subject)));
     if (r.realm && r.realm !== 'client') extra.push(el('span', null, (extra.length ? ' · ' : '') + r.realm));
     return el('li', {class: fresh ? 'fresh' : null},
       el('span', {class: 'when'}, timeEl(r.at)),

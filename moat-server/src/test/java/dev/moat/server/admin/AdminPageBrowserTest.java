@@ -220,6 +220,21 @@ class AdminPageBrowserTest {
         expect(bans).not().containsText("ip:" + BANNED_IP);
         expect(bans).containsText("No active ban matches.");
 
+        // pages follow the API's cursor: 27 bans make a page of 25 and one of 2
+        for (int i = 0; i < 27; i++) {
+            assertThat(server.call("POST", "/v1/bans", "{\"subject\":\"user:bulk-" + i + "\",\"duration\":\"1h\"}",
+                    ADMIN_KEY).status()).isEqualTo(201);
+        }
+        page.getByLabel("Subject contains").fill("bulk-");
+        button(page, "Search").click();
+        expect(page.locator("#bans-status")).containsText("25 bans on page 1");
+        expect(button(page, "Previous page")).isDisabled();
+        button(page, "Next page").click();
+        expect(page.locator("#bans-status")).containsText("2 bans on page 2");
+        expect(button(page, "Next page")).isDisabled();
+        button(page, "Previous page").click();
+        expect(page.locator("#bans-status")).containsText("25 bans on page 1");
+
         // the subject's history now shows the ban and the unban
         page.navigate(server.url() + "/admin#/subject/" + "ip%3A" + BANNED_IP);
         expect(page.locator("#subject-body")).containsText("Not banned now.");
