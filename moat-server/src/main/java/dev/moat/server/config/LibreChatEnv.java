@@ -143,7 +143,7 @@ public final class LibreChatEnv {
 
     // ------------------------------------------------------------------ the mapping
 
-    private static final String LOGIN = "rate_limits.client.target.";
+    private static final String TARGET = "rate_limits.client.target.";
 
     private void map() {
         // bans (api/cache/banViolation.js, getLogStores.js: math(BAN_DURATION, 7200000), math(BAN_INTERVAL, 20))
@@ -197,7 +197,10 @@ public final class LibreChatEnv {
                     "not mapped: conversation access is checked by LibreChat itself; report it with"
                             + " POST /v1/violations and set violations.scores for its type", source + " line " + convo.line()));
         }
-        behaviour("violations.anonymous", "none", "logViolation ignores requests without a user");
+        // LibreChat's logViolation returns early without a signed-in user, so a login flood from one IP is
+        // refused but never scored there. Moat keeps anonymous: ip, so the same flood leads to an IP ban.
+        mappings.add(new Mapping(null, null, 0, null, "violations.anonymous stays ip",
+                "LibreChat scores only signed-in users; set violations.anonymous: none in moat.yaml for exactly that"));
         behaviour("violations.per_type", "true", "one score per violation type");
 
         // limiters: express-rate-limit fixed windows; windows in minutes
@@ -227,7 +230,7 @@ public final class LibreChatEnv {
         limiter("verify_email", "verifyEmailLimiter",
                 new Part(null, null, "VERIFY_EMAIL_MAX", "2", "VERIFY_EMAIL_WINDOW", "2", "ip", false));
         // toolCallLimiter: 1 per second per user, no variables
-        String tool = LOGIN + "tool_call[0].";
+        String tool = TARGET + "tool_call[0].";
         behaviour(tool + "max", "1", "toolCallLimiter: 1 request");
         behaviour(tool + "per", "1s", "toolCallLimiter: per 1000 ms");
         behaviour(tool + "by", "user", "toolCallLimiter: keyed by user id");
@@ -296,7 +299,7 @@ public final class LibreChatEnv {
                 unused(p.windowVar(), p.windowDefault(), p.enableVar() + " is not true");
                 continue;
             }
-            String base = LOGIN + restriction + "[" + index++ + "].";
+            String base = TARGET + restriction + "[" + index++ + "].";
             if (p.enableVar() != null) {
                 mappings.add(new Mapping(p.enableVar(), valueOf(p.enableVar(), p.enableDefault()), lineOf(p.enableVar()),
                         base.substring(0, base.length() - 1), "{per-" + p.by() + " limit}", noteOf(p.enableVar())));
@@ -323,8 +326,8 @@ public final class LibreChatEnv {
             behaviour(base + "algorithm", "fixed_window", "express-rate-limit");
         }
         if (index == 0) {
-            put(LOGIN + restriction, "off", new Origin(source, 0, "LibreChat " + file));
-            mappings.add(new Mapping(null, null, 0, LOGIN + restriction, "off", "every " + file + " switch is off"));
+            put(TARGET + restriction, "off", new Origin(source, 0, "LibreChat " + file));
+            mappings.add(new Mapping(null, null, 0, TARGET + restriction, "off", "every " + file + " switch is off"));
         }
     }
 

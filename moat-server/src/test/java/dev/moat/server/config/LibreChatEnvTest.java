@@ -124,7 +124,7 @@ class LibreChatEnvTest {
         assertThat(bans.interval()).isEqualTo(20);
         assertThat(bans.factor()).isEqualTo(1.0);
         var v = c.policy().violations();
-        assertThat(v.anonymousByIp()).isFalse();
+        assertThat(v.anonymousByIp()).isTrue(); // deliberately not LibreChat's: see the explain line
         assertThat(v.perType()).isTrue();
         assertThat(v.scoreOf("logins")).isEqualTo(1);
         assertThat(v.scoreOf("non_browser")).isEqualTo(20);
@@ -322,7 +322,7 @@ class LibreChatEnvTest {
                 "MESSAGE_USER_MAX=40 -> unused (LIMIT_MESSAGE_USER is not true)",
                 "OPENAI_MODERATION_API_KEY=**** -> moderation.api_key = **** (.env line 2)");
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("(LibreChat behaviour) -> rate_limits.client.target.login[0].by = ip"));
-        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("(LibreChat behaviour) -> violations.anonymous = none"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("(LibreChat behaviour) -> violations.anonymous stays ip"));
         assertThat(String.join("\n", lines)).doesNotContain("sk-secret-value");
         assertThat(env("").explain()).contains("LOGIN_MAX=7 -> rate_limits.client.target.login[0].max = 7 (LibreChat default)");
     }
