@@ -21,11 +21,11 @@ public record Filter(String name, List<TextMatcher> matchers, Set<Place> places,
             throw new IllegalArgumentException("filter name must be 1-128 chars and not blank, got "
                     + (name == null ? "null" : '"' + name + '"'));
         }
-        if (matchers == null || matchers.isEmpty() || matchers.contains(null)) {
+        if (matchers == null || matchers.isEmpty() || matchers.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("filter \"" + name + "\": patterns must be a non-empty list, got "
                     + matchers);
         }
-        if (places == null || places.isEmpty() || places.contains(null)) {
+        if (places == null || places.isEmpty() || places.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("filter \"" + name + "\": where must name public and/or dm, got "
                     + places);
         }

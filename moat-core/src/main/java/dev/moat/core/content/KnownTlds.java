@@ -12,7 +12,8 @@ import java.util.Set;
  * {@code index.html} and {@code node.js} from counting as links; file names whose extension is
  * also a TLD ({@code readme.md}, {@code main.rs}, {@code setup.py}, {@code a.zip}) still do.
  * Links written with a scheme are accepted whatever their TLD, so a stale list only misses bare
- * domains under TLDs delegated after the list was taken; any {@code xn--} TLD is accepted too.
+ * domains under TLDs delegated after the list was taken. Unknown {@code xn--} labels are not
+ * accepted: CJK text glued to a domain ({@code example.com。谢谢}) would otherwise read as one.
  */
 final class KnownTlds {
 
@@ -142,6 +143,6 @@ final class KnownTlds {
 
     /** Whether {@code label} (lower-case ASCII) is a delegated top-level domain. */
     static boolean contains(String label) {
-        return TLDS.contains(label) || (label.startsWith("xn--") && label.length() > 4);
+        return TLDS.contains(label);
     }
 }

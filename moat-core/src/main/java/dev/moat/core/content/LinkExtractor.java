@@ -32,11 +32,13 @@ import java.util.Set;
  * it is a domain up to the <em>last</em> label boundary where (a) there are at least two labels,
  * (b) every label so far is 1-63 letters, digits or hyphens not starting or ending with a hyphen,
  * (c) the label before the boundary is a delegated top-level domain ({@link KnownTlds}, the ICANN
- * part of the Public Suffix List, internationalised TLDs in {@code xn--} form), and (d) that TLD is
- * not written in title case ({@code done.Now}, {@code Dr.Who} are sentences missing a space, not
- * domains; {@code EXAMPLE.COM} and {@code example.com} are domains). The whole run must fit in 253
- * characters. So {@code e.g.}, {@code i.e.}, {@code 3.14}, {@code file.txt}, {@code photo.jpg},
- * {@code node.js} are not links, while {@code sub.example.co.uk/path}, {@code bücher.de} and
+ * part of the Public Suffix List, internationalised TLDs compared in {@code xn--} form), and (d)
+ * that TLD is not written in title case ({@code done.Now}, {@code Dr.Who} are sentences missing a
+ * space, not domains; {@code EXAMPLE.COM} and {@code example.com} are domains). The whole run must
+ * fit in 253 characters, and a run is cut where ASCII letters meet letters of a non-Latin script
+ * (Chinese, Japanese and Thai text glues a domain to the words around it). So {@code e.g.},
+ * {@code i.e.}, {@code 3.14}, {@code file.txt}, {@code photo.jpg}, {@code node.js} are not links,
+ * while {@code sub.example.co.uk/path}, {@code bücher.de} and
  * {@code example.com.} at the end of a sentence are. A dotted-quad IPv4 address counts without a
  * scheme only when a port or a path follows it ({@code 203.0.113.9:8080}, {@code 203.0.113.9/x}),
  * so version numbers do not. A bare domain directly followed by {@code : / ? #} takes the rest of
@@ -68,6 +70,14 @@ public final class LinkExtractor {
             return List.of();
         }
         String t = Deobfuscator.deobfuscate(text);
+        if (text.length() > Deobfuscator.MAX_SCAN_CHARS) {
+            // The scan stopped mid-text: drop the last word, which may be cut ("a.com" read as
+            // "a.co"), unless it is long enough that any link in it is cut at MAX_LINK_CHARS anyway.
+            int lastSpace = t.lastIndexOf(' ');
+            if (lastSpace > 0 && t.length() - lastSpace < MAX_LINK_CHARS) {
+                t = t.substring(0, lastSpace);
+            }
+        }
         Set<String> links = new LinkedHashSet<>();
         int n = t.length();
         int i = 0;
@@ -93,7 +103,7 @@ public final class LinkExtractor {
             char c = t.charAt(p);
             if (isSchemeAt(t, p, end) && (p == start || !Character.isLetterOrDigit(t.charAt(p - 1)))) {
                 int next = nextScheme(t, p + 7, end);
-                add(links, t.substring(p, Math.min(next, p + MAX_LINK_CHARS)));
+                add(links, t, p, next);
                 p = next;
                 continue;
             }
@@ -101,8 +111,8 @@ public final class LinkExtractor {
                 p++;
                 continue;
             }
-            int runEnd = p;
-            while (runEnd < end && isHostChar(t.charAt(runEnd))) {
+            int runEnd = p + 1;
+            while (runEnd < end && isHostChar(t.charAt(runEnd)) && !isScriptBreak(t.charAt(runEnd - 1), t.charAt(runEnd))) {
                 runEnd++;
             }
             if ((p > start && t.charAt(p - 1) == '@') || (runEnd < end && t.charAt(runEnd) == '@')) {
@@ -115,7 +125,7 @@ public final class LinkExtractor {
                 if (hostEnd == runEnd && runEnd < end && ":/?#".indexOf(t.charAt(runEnd)) >= 0) {
                     linkEnd = nextScheme(t, runEnd, end);
                 }
-                add(links, t.substring(p, Math.min(linkEnd, p + MAX_LINK_CHARS)));
+                add(links, t, p, linkEnd);
                 p = linkEnd;
             } else {
                 p = runEnd;
@@ -123,7 +133,17 @@ public final class LinkExtractor {
         }
     }
 
-    private static void add(Set<String> links, String candidate) {
+    /** Normalises {@code t[from, to)}, cut to {@link #MAX_LINK_CHARS}, and adds it to {@code links}. */
+    private static void add(Set<String> links, String t, int from, int to) {
+        String candidate = t.substring(from, Math.min(to, from + MAX_LINK_CHARS));
+        if (to - from > MAX_LINK_CHARS) {
+            // a cut link: drop the query parameter the cut went through, rather than keep half a name
+            int query = candidate.indexOf('?');
+            int amp = candidate.lastIndexOf('&');
+            if (query >= 0 && amp > query) {
+                candidate = candidate.substring(0, amp);
+            }
+        }
         String normal = LinkNormaliser.normalise(candidate);
         if (normal != null) {
             links.add(normal);
@@ -260,6 +280,26 @@ public final class LinkExtractor {
             }
         }
         return KnownTlds.contains(label);
+    }
+
+    /**
+     * Whether a bare domain cannot continue from {@code a} to {@code b}: one is an ASCII letter or
+     * digit and the other a letter of a non-Latin script. Languages written without spaces (Chinese,
+     * Japanese, Thai) glue a domain to the words around it; a real label does not mix the two.
+     */
+    private static boolean isScriptBreak(char a, char b) {
+        boolean asciiA = a < 0x80 && LinkNormaliser.isAsciiAlnum(a);
+        boolean asciiB = b < 0x80 && LinkNormaliser.isAsciiAlnum(b);
+        if (asciiA == asciiB) {
+            return false;
+        }
+        char other = asciiA ? b : a;
+        if (other < 0x80 || Character.isSurrogate(other) || !Character.isLetter(other)) {
+            return false;
+        }
+        Character.UnicodeScript script = Character.UnicodeScript.of(other);
+        return script != Character.UnicodeScript.LATIN && script != Character.UnicodeScript.COMMON
+                && script != Character.UnicodeScript.INHERITED;
     }
 
     private static boolean isHostStart(char c) {

@@ -25,24 +25,31 @@ import java.util.Set;
  *       443;</li>
  *   <li>host: percent-decode letters, digits, {@code -} and {@code .}; lower-case; strip trailing
  *       dots; convert to its ASCII (punycode) form with {@link IDN#toASCII} (guarded: a host IDN
- *       refuses is kept in its lower-case Unicode form, which is still a stable key); drop one
- *       leading {@code www.}; a host with characters no host can hold gives no link;</li>
+ *       refuses is kept in its lower-case Unicode form, which is still a stable key); drop leading
+ *       {@code www.}; a host with characters no host can hold gives no link;</li>
  *   <li>path and query: percent-decode the unreserved characters ({@code A-Z a-z 0-9 - . _ ~}),
- *       upper-case the hex of the escapes that remain, percent-encode non-ASCII as UTF-8, treat
- *       {@code \} as {@code /}, remove {@code .} and {@code ..} segments, drop trailing
- *       {@code /};</li>
- *   <li>query: drop empty parameters and tracking parameters ({@code utm_*} and
- *       {@link #TRACKING_PARAMETERS}), keep at most {@link #MAX_QUERY_PARAMETERS}, sort the
- *       rest.</li>
+ *       upper-case the hex of the escapes that remain, percent-encode non-ASCII as UTF-8 and the
+ *       brackets {@code ( ) [ ] { }}, treat {@code \} as {@code /}, remove {@code .} and
+ *       {@code ..} segments, then strip trailing {@code /} and punctuation from the path;</li>
+ *   <li>query: strip trailing punctuation from each parameter, drop empty parameters and tracking
+ *       parameters ({@code utm_*} and {@link #TRACKING_PARAMETERS}), keep at most
+ *       {@link #MAX_QUERY_PARAMETERS}, sort the rest.</li>
  * </ol>
  * The result looks like {@code example.com/path?a=1&b=2}: host, then {@code :port} when not a
- * default, then path, then {@code ?query}. Every step is a bounded number of linear passes over at
- * most {@link #MAX_INPUT_CHARS} characters.
+ * default, then path, then {@code ?query}. It never ends with punctuation or a bracket and holds
+ * no dot segment, so normalising a normalised link gives it back unchanged when it fits in
+ * {@link #MAX_INPUT_CHARS} (a property the fuzz targets check). Every step is a bounded number of linear passes over at most
+ * {@link #MAX_INPUT_CHARS} characters.
  */
 public final class LinkNormaliser {
 
-    /** The longest input looked at; the rest is cut off before normalising (4 Ki chars). */
-    public static final int MAX_INPUT_CHARS = 4096;
+    /**
+     * The longest input looked at; the rest is cut off before normalising (32 Ki chars). It is
+     * well above the longest normal form of a link the extractor cuts at
+     * {@link LinkExtractor#MAX_LINK_CHARS} (percent-encoding grows a char to at most 9), so such a
+     * normal form normalises to itself.
+     */
+    public static final int MAX_INPUT_CHARS = 1 << 15;
 
     /** At most this many query parameters are kept (after dropping tracking ones). */
     public static final int MAX_QUERY_PARAMETERS = 64;
@@ -70,21 +77,6 @@ public final class LinkNormaliser {
         if (link == null) {
             return null;
         }
-        // One pass can expose something a later pass would strip (an escaped "." decoded at the
-        // very end, a "www." under a "www."), so repeat to a fixed point: normalising a
-        // normalised link must give it back unchanged. Each pass only shortens its input.
-        String result = once(link);
-        for (int pass = 0; pass < 4 && result != null; pass++) {
-            String again = once(result);
-            if (result.equals(again)) {
-                break;
-            }
-            result = again;
-        }
-        return result;
-    }
-
-    private static String once(CharSequence link) {
         String s = stripTrailingPunctuation(link.subSequence(0, Math.min(link.length(), MAX_INPUT_CHARS)).toString());
         int i = 0;
         if (s.regionMatches(true, 0, "http://", 0, 7)) {
@@ -94,8 +86,7 @@ public final class LinkNormaliser {
         } else if (s.startsWith("//")) {
             i = 2;
         } else {
-            int scheme = s.indexOf("://");
-            if (scheme >= 0 && scheme <= 16) {
+            if (hasOtherScheme(s)) {
                 return null;
             }
         }
@@ -158,6 +149,21 @@ public final class LinkNormaliser {
             }
         }
         return out.toString();
+    }
+
+    /** Whether {@code s} starts with a scheme ({@code ALPHA *(ALPHA / DIGIT / + - .)}) and {@code ://}. */
+    private static boolean hasOtherScheme(String s) {
+        int colon = s.indexOf("://");
+        if (colon < 1 || colon > 32 || !Character.isLetter(s.charAt(0)) || s.charAt(0) >= 0x80) {
+            return false;
+        }
+        for (int k = 1; k < colon; k++) {
+            char c = s.charAt(k);
+            if (!isAsciiAlnum(c) && c != '+' && c != '-' && c != '.') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Strips trailing punctuation, and closing brackets that have no opener in the string. */
@@ -252,7 +258,7 @@ public final class LinkNormaliser {
                 host = host.toLowerCase(Locale.ROOT);
             }
         }
-        if (host.startsWith("www.") && host.indexOf('.', 4) > 0) {
+        while (host.startsWith("www.") && host.indexOf('.', 4) > 0) {
             host = host.substring(4);
         }
         if (host.isEmpty() || host.startsWith(".") || host.length() > MAX_HOST_CHARS) {
@@ -281,16 +287,17 @@ public final class LinkNormaliser {
             }
             kept.add(seg);
         }
-        while (!kept.isEmpty() && kept.get(kept.size() - 1).isEmpty()) {
-            kept.remove(kept.size() - 1);
-        }
-        if (kept.isEmpty()) {
-            return "";
-        }
         StringBuilder sb = new StringBuilder(decoded.length());
         for (String seg : kept) {
             sb.append('/').append(seg);
         }
+        // No trailing "/" and no trailing punctuation, even where decoding or removing segments
+        // exposed some: then a normalised link normalises to itself.
+        int end = sb.length();
+        while (end > 0 && isTrailingJunk(sb.charAt(end - 1), true)) {
+            end--;
+        }
+        sb.setLength(end);
         return sb.toString();
     }
 
@@ -304,6 +311,11 @@ public final class LinkNormaliser {
             int amp = query.indexOf('&', start);
             int end = amp < 0 ? query.length() : amp;
             String param = canonicalEscapes(query.substring(start, end));
+            int paramEnd = param.length();
+            while (paramEnd > 0 && isTrailingJunk(param.charAt(paramEnd - 1), false)) {
+                paramEnd--;
+            }
+            param = param.substring(0, paramEnd);
             if (!param.isEmpty() && !param.equals("=") && !isTracking(param)) {
                 kept.add(param);
             }
@@ -315,6 +327,12 @@ public final class LinkNormaliser {
         String[] sorted = kept.toArray(new String[0]);
         Arrays.sort(sorted);
         return String.join("&", sorted);
+    }
+
+    /** Punctuation that is not part of a link when it ends one (and {@code /} at the end of a path). */
+    private static boolean isTrailingJunk(char c, boolean path) {
+        return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\''
+                || c == '"' || (path && c == '/');
     }
 
     private static boolean isTracking(String param) {
@@ -347,7 +365,10 @@ public final class LinkNormaliser {
                 }
                 continue;
             }
-            if (c <= 0x20 || c == 0x7F) {
+            if (c <= 0x20 || c == 0x7F || c == '(' || c == ')' || c == '[' || c == ']' || c == '{'
+                    || c == '}') {
+                // brackets are escaped so that no normalised link ends with a bracket that a
+                // second normalisation would strip as unbalanced
                 appendEscape(sb, c);
             } else if (c < 0x80) {
                 sb.append(c);

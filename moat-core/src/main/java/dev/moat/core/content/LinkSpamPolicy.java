@@ -1,5 +1,8 @@
 package dev.moat.core.content;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * The {@code link_spam} section of the configuration: the same link (or long text) sent by DM to
  * more than {@code maxRecipients} distinct people within {@code windowMillis} of its previous
@@ -24,6 +27,21 @@ public record LinkSpamPolicy(boolean enabled, int maxRecipients, long windowMill
 
     /** The defaults of config.md: enabled, 5 recipients, a 1 h window, a 24 h ban. */
     public static final LinkSpamPolicy DEFAULTS = new LinkSpamPolicy(true, 5, 3_600_000L, 86_400_000L);
+
+    /** The policy with durations as the config gives them (the server's YAML mapping uses this). */
+    public static LinkSpamPolicy of(boolean enabled, int maxRecipients, Duration window, Duration ban) {
+        Objects.requireNonNull(window, "link_spam.window");
+        Objects.requireNonNull(ban, "link_spam.ban");
+        return new LinkSpamPolicy(enabled, maxRecipients, saturatedMillis(window), saturatedMillis(ban));
+    }
+
+    private static long saturatedMillis(Duration d) {
+        try {
+            return d.toMillis();
+        } catch (ArithmeticException overflow) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
 
     /** Validates every field; the messages name the config key and quote the bad value. */
     public LinkSpamPolicy {

@@ -1,5 +1,6 @@
 package dev.moat.core.content;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -47,12 +48,12 @@ public final class UserAgents {
             "waterfox", "palemoon", "librewolf", "focus", "klar", "presto", "trident");
 
     /** Word fragments that mark a crawler, a headless browser or an HTTP library. */
-    static final String[] DENY_FRAGMENTS = {
+    static final List<String> DENY_FRAGMENTS = List.of(
         "spider", "crawl", "slurp", "headless", "phantomjs", "externalhit", "externalagent",
         "facebookcatalog", "scrapy", "python", "curl", "wget", "okhttp", "axios", "postman", "httpie",
         "libwww", "httpclient", "lighthouse", "preview", "mediapartners", "inspectiontool",
         "googleother", "feedfetcher", "chatgpt", "anthropic", "claude", "perplexity", "archiver",
-        "validator", "pingdom", "gtmetrix", "prerender", "puppeteer", "playwright"};
+        "validator", "pingdom", "gtmetrix", "prerender", "puppeteer", "playwright");
 
     private UserAgents() {
     }

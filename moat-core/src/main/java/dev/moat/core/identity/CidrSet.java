@@ -2,6 +2,7 @@ package dev.moat.core.identity;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -138,7 +139,7 @@ public final class CidrSet {
                 out.add(hit);
             }
         }
-        return out == null ? List.of() : List.copyOf(out);
+        return out == null ? List.of() : Collections.unmodifiableList(out);
     }
 
     /** How many blocks the set holds. */

@@ -259,7 +259,8 @@ public final class IpAddress implements Comparable<IpAddress> {
             if (close < 0) {
                 return "'[' without ']'";
             }
-            if (s.indexOf(':', 1) > close || s.indexOf(':', 1) < 0) {
+            int colon = s.indexOf(':', 1);
+            if (colon < 0 || colon > close) {
                 return "brackets hold only IPv6 addresses";
             }
             String error = scanV6(s, 1, close, out);

@@ -25,6 +25,7 @@ final class FixedWindow implements Limiter {
 
     @Override
     public Step consume(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         long end;
         long used;
         if (isIdle(state, nowMillis)) {
@@ -45,6 +46,7 @@ final class FixedWindow implements Limiter {
 
     @Override
     public long[] refund(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         if (state == null || nowMillis >= state[0]) {
             return state;
         }
@@ -55,16 +57,26 @@ final class FixedWindow implements Limiter {
 
     @Override
     public boolean isIdle(long[] state, long nowMillis) {
+        state = ownLayout(state);
         return state == null || state[1] == 0 || nowMillis >= state[0];
     }
 
     @Override
     public long millisUntilIdle(long[] state, long nowMillis) {
+        state = ownLayout(state);
         return isIdle(state, nowMillis) ? 0 : state[0] - nowMillis;
     }
 
     @Override
     public LimitSpec spec() {
         return spec;
+    }
+
+    /**
+     * A state of another layout (the limit's algorithm or precision changed on a reload while
+     * its id stayed) is treated as fresh rather than misread.
+     */
+    private long[] ownLayout(long[] state) {
+        return state == null || state.length != 2 ? null : state;
     }
 }

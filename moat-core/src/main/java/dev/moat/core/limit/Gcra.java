@@ -62,6 +62,7 @@ final class Gcra implements Limiter {
 
     @Override
     public Step consume(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         long nowNanos = nowMillis * NANOS_PER_MILLI;
         long debt = debtTicks(state, nowNanos);
         if (cost > spec.burst()) {
@@ -80,6 +81,7 @@ final class Gcra implements Limiter {
 
     @Override
     public long[] refund(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         if (state == null) {
             return null;
         }
@@ -90,11 +92,13 @@ final class Gcra implements Limiter {
 
     @Override
     public boolean isIdle(long[] state, long nowMillis) {
+        state = ownLayout(state);
         return state == null || state[0] <= nowMillis * NANOS_PER_MILLI;
     }
 
     @Override
     public long millisUntilIdle(long[] state, long nowMillis) {
+        state = ownLayout(state);
         if (state == null) {
             return 0;
         }
@@ -161,5 +165,13 @@ final class Gcra implements Limiter {
     private static long saturatedSubtract(long a, long b) {
         long r = a - b;
         return ((a ^ b) & (a ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
+    }
+
+    /**
+     * A state of another layout (the limit's algorithm or precision changed on a reload while
+     * its id stayed) is treated as fresh rather than misread.
+     */
+    private long[] ownLayout(long[] state) {
+        return state == null || state.length != 1 ? null : state;
     }
 }
