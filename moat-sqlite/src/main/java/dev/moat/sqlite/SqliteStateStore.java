@@ -281,14 +281,10 @@ public final class SqliteStateStore implements StateStore {
         String afterSubject = null;
         if (cursor != null && !cursor.isEmpty()) {
             int colon = cursor.indexOf(':', 1);
-            try {
-                afterCreated = Long.parseLong(colon < 0 ? cursor : cursor.substring(0, colon));
-            } catch (NumberFormatException e) {
-                return new Page<>(List.of(), null); // like the memory store: an unknown cursor has nothing after it
-            }
             if (colon < 0) {
-                return new Page<>(List.of(), null);
+                throw malformedCursor(cursor);
             }
+            afterCreated = parseCursorLong(cursor, cursor.substring(0, colon));
             afterSubject = cursor.substring(colon + 1);
         }
         StringBuilder sql = new StringBuilder("SELECT " + BAN_COLUMNS + " FROM bans WHERE expires_at > ?");
@@ -517,14 +513,7 @@ public final class SqliteStateStore implements StateStore {
     @Override
     public Page<LogEntry> log(String subject, String cursor, int limit) {
         int size = pageSize(limit);
-        long before = Long.MAX_VALUE;
-        if (cursor != null && !cursor.isEmpty()) {
-            try {
-                before = Long.parseLong(cursor);
-            } catch (NumberFormatException e) {
-                return new Page<>(List.of(), null); // like the memory store: an unknown cursor has nothing after it
-            }
-        }
+        long before = cursor == null || cursor.isEmpty() ? Long.MAX_VALUE : parseCursorLong(cursor, cursor);
         long seqBefore = before;
         List<LogEntry> rows = read("log", r -> {
             PreparedStatement p = r.prepare("SELECT " + LOG_COLUMNS + " FROM log WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT ?");
@@ -829,6 +818,20 @@ public final class SqliteStateStore implements StateStore {
         return new LogEntry(rs.getLong(1), rs.getString(2), LogEntry.Kind.fromWire(rs.getString(3)), rs.getString(4),
                 rs.getDouble(5), rs.getDouble(6), rs.getLong(7), rs.getInt(8) != 0, rs.getString(9), rs.getString(10),
                 Facts.decode(rs.getString(11)));
+    }
+
+    private static long parseCursorLong(String cursor, String number) {
+        try {
+            return Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            throw malformedCursor(cursor);
+        }
+    }
+
+    /** The same refusal as the memory store's: a cursor this store did not hand out is misuse. */
+    private static IllegalArgumentException malformedCursor(String cursor) {
+        String shown = cursor.length() > 64 ? cursor.substring(0, 64) + "..." : cursor;
+        return new IllegalArgumentException("malformed cursor '" + shown + "'");
     }
 
     private static int pageSize(int limit) {

@@ -157,13 +157,17 @@ class SqliteStateStoreTest {
     }
 
     @Test
-    void aMalformedCursorIsAnEmptyPage() {
+    void aMalformedCursorIsRefusedAsMisuse() {
         SqliteStateStore s = open();
         s.putBan(ban("user:alice", now(), HOUR, BanSource.AUTO));
         s.append(violation("user:alice", 1, 1, Map.of()));
 
-        assertThat(s.listBans(null, null, now(), "nonsense", 10).items()).isEmpty();
-        assertThat(s.log("user:alice", "nonsense", 10).items()).isEmpty();
+        assertThatThrownBy(() -> s.listBans(null, null, now(), "nonsense", 10))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("malformed cursor 'nonsense'");
+        assertThatThrownBy(() -> s.listBans(null, null, now(), "x:user:alice", 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.log("user:alice", "12a", 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(s.listBans(null, null, now(), "", 10).items()).hasSize(1);
+        assertThat(s.log("user:alice", "", 10).items()).hasSize(1);
     }
 
     // ---- scores ---------------------------------------------------------------------------------
