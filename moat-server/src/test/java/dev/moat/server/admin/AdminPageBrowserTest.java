@@ -133,6 +133,11 @@ class AdminPageBrowserTest {
         page.onPageError(e -> problems.add("page error: " + e));
         page.onRequest(r -> urls.add(r.url()));
 
+        // some history, so the overview and the subject's page have scores to show
+        server.call("POST", "/v1/violations", "{\"type\":\"logins\",\"ip\":\"" + BANNED_IP + "\",\"score\":4,"
+                + "\"detail\":\"password spraying\"}", CLIENT_KEY);
+        server.call("POST", "/v1/violations", "{\"type\":\"messages\",\"user\":\"mallory\",\"score\":2}", CLIENT_KEY);
+
         page.navigate(server.url() + "/admin");
         expect(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Sign in to Moat"))).isVisible();
 
@@ -151,6 +156,8 @@ class AdminPageBrowserTest {
         page.getByLabel("Admin API key").press("Enter");
         expect(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Overview"))).isVisible();
         expect(page.locator("#health")).containsText("sqlite");
+        expect(page.locator("#top-offenders")).containsText("ip:" + BANNED_IP);
+        expect(page.locator("#top-offenders")).containsText("user:mallory");
         expect(page.getByLabel("Admin API key")).hasValue("");
         shot(page, "02-overview");
 
@@ -203,6 +210,8 @@ class AdminPageBrowserTest {
         expect(page.locator("#subject-body")).containsText("Banned");
         expect(page.locator("#subject-body")).containsText("Bans, past and present");
         expect(page.locator("#subject-body")).containsText("credential stuffing from this address");
+        expect(page.locator("#subject-body")).containsText("password spraying");
+        expect(page.locator("#subject-body")).containsText("logins");
         shot(page, "05-subject");
 
         // unban from the list, with a reason
