@@ -19,6 +19,8 @@ import dev.moat.server.observe.DecisionLog;
 import dev.moat.server.observe.MetricsListener;
 import dev.moat.server.observe.TimedLimitStore;
 import dev.moat.server.observe.TimedStateStore;
+import dev.moat.server.safety.OpenAiModerationClient;
+import dev.moat.server.safety.WebhookReporter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
@@ -43,7 +45,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The composition root: the one place where the config becomes running parts. It builds the
- * stores (timed), the engine with its listeners (metrics, audit log), the worker pool, the HTTP
+ * stores (timed), the engine with its moderation client and listeners (metrics, audit log,
+ * webhook), the worker pool, the HTTP
  * API on one server instance per core, and the reloader; and it takes them down in order.
  *
  * <p>Shutdown ({@link #close()}, run by SIGTERM/SIGINT): stop accepting connections and let
@@ -65,12 +68,13 @@ public final class MoatServer implements AutoCloseable {
     private final ClientAddressResolver clientAddresses;
     private final PrometheusMeterRegistry registry;
     private final long housekeepingTimer;
+    private final WebhookReporter webhook;
     private ApiRouter api;
     private boolean closed;
 
     private MoatServer(Vertx vertx, WorkerExecutor workers, List<HttpServer> servers, Moat moat, StateStore state,
                        LimitStore limits, Reloader reloader, ClientAddressResolver clientAddresses,
-                       PrometheusMeterRegistry registry, long housekeepingTimer) {
+                       PrometheusMeterRegistry registry, long housekeepingTimer, WebhookReporter webhook) {
         this.vertx = vertx;
         this.workers = workers;
         this.servers = servers;
@@ -81,6 +85,7 @@ public final class MoatServer implements AutoCloseable {
         this.clientAddresses = clientAddresses;
         this.registry = registry;
         this.housekeepingTimer = housekeepingTimer;
+        this.webhook = webhook;
     }
 
     /** Loads the config and starts serving; returns once the port is bound. */
@@ -121,17 +126,29 @@ public final class MoatServer implements AutoCloseable {
                 .policy(config.policy())
                 .limitStore(new TimedLimitStore(rawLimits, registry))
                 .stateStore(new TimedStateStore(rawState, registry))
+                // asked only while moderation.enabled is true, so a reload can switch it on
+                .moderation(new OpenAiModerationClient(config.moderation().url(), config.moderation().apiKey(),
+                        config.moderation().model(), config.moderation().timeoutMillis()))
                 .build();
         AtomicReference<HttpSettings> http = new AtomicReference<>(HttpSettings.of(s));
         Reloader reloader = new Reloader(source, config, moat, http, proxies);
         moat.addListener(new MetricsListener(registry, moat));
         moat.addListener(new DecisionLog(() -> reloader.current().server().logMessageText()));
+        WebhookReporter webhook = null;
+        if (config.webhook().enabled()) {
+            webhook = new WebhookReporter(config.webhook().url(), config.webhook().timeoutMillis(),
+                    config.webhook().maxAttempts());
+            moat.addListener(webhook);
+        }
 
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
                         .setClassPathResolvingEnabled(false)));
         WorkerExecutor workers = vertx.createSharedWorkerExecutor("moat-engine", WORKERS);
-        boolean decisionsOnLoop = "memory".equals(rawLimits.kind()) && "memory".equals(Stores.stateKind(rawState));
+        // a decision stays on the event loop only if nothing it may touch can block: memory stores only,
+        // and no moderation service to call (a refusal writes a violation; moderation is a network call)
+        boolean decisionsOnLoop = "memory".equals(rawLimits.kind()) && "memory".equals(Stores.stateKind(rawState))
+                && !config.policy().moderation().enabled();
         Offload offload = new Offload(workers, decisionsOnLoop);
         ApiRouter api = new ApiRouter(moat, offload, reloader, http,
                 () -> health(rawLimits, rawState, moat), registry::scrape);
@@ -148,6 +165,9 @@ public final class MoatServer implements AutoCloseable {
             }
         } catch (Exception e) {
             vertx.close();
+            if (webhook != null) {
+                webhook.close();
+            }
             moat.close();
             rawState.close();
             rawLimits.close();
@@ -156,7 +176,7 @@ public final class MoatServer implements AutoCloseable {
         }
         long housekeeping = vertx.setPeriodic(3_600_000, id -> workers.executeBlocking(moat::pruneLog, false));
         MoatServer server = new MoatServer(vertx, workers, servers, moat, rawState, rawLimits, reloader,
-                clientAddresses, registry, housekeeping);
+                clientAddresses, registry, housekeeping, webhook);
         server.api = api;
         LOG.atInfo().addKeyValue("event", "started")
                 .addKeyValue("listen", Listen.format(s.host(), server.port()))
@@ -258,6 +278,9 @@ public final class MoatServer implements AutoCloseable {
         try {
             moat.close();       // flushes the state store
         } finally {
+            if (webhook != null) {
+                webhook.close();
+            }
             state.close();
             limits.close();
             try {

@@ -19,9 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Hot reload ({@code POST /v1/config/reload}, SIGHUP): re-reads the same files, and only when the
  * whole file is valid swaps the engine's policy ({@link Moat#reload}: counters, scores and bans are
- * kept) and the live HTTP settings (API keys, body limit). An invalid file changes nothing. The
- * listener and the store are fixed for the life of the process: a change to them is reported as
- * needing a restart, and the running values stay in the effective config.
+ * kept) and the live HTTP settings (API keys, body limit, trusted proxies). An invalid file changes
+ * nothing. The listener, the store, the moderation client's HTTP settings and the webhook are fixed
+ * for the life of the process: a change to them is reported as needing a restart, and the running
+ * values stay in the effective config.
  */
 final class Reloader implements ConfigControl {
     private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);
@@ -80,11 +81,17 @@ final class Reloader implements ConfigControl {
         if (!next.store().equals(running.store())) {
             restart.add("store");
         }
+        if (!next.moderation().equals(running.moderation())) {
+            restart.add("moderation.url, api_key, model, timeout");
+        }
+        if (!next.webhook().equals(running.webhook())) {
+            restart.add("webhook");
+        }
         ServerSettings effectiveServer = new ServerSettings(running.server().host(), running.server().port(), s.apiKeys(),
                 s.trustedProxies(), s.maxBodyBytes(), s.logMessageText());
         http.set(HttpSettings.of(effectiveServer));
         TrustedProxies.sync(trustedProxies, proxies);
-        current = new MoatConfig(effectiveServer, running.store(), next.policy(), next.moderation(), next.webhook(),
+        current = new MoatConfig(effectiveServer, running.store(), next.policy(), running.moderation(), running.webhook(),
                 next.version());
         LOG.atInfo().addKeyValue("event", "reload").addKeyValue("version", next.version())
                 .addKeyValue("restart_required", String.join(",", restart))

@@ -37,7 +37,7 @@ class ConfigReloadTest {
     MoatConfig withLoginMax(int max, String version, int port) {
         RealmLimits client = new RealmLimits(Map.of("login", List.of(LimitConfig.of(LimitSpec.gcra(max, 300_000), By.IP))),
                 Map.of(), Map.of());
-        MoatPolicy p = MoatPolicy.defaults().withRateLimits(RateLimits.fromPreset("private_small", client, null, List.of()));
+        MoatPolicy p = MoatPolicy.defaults().withRateLimits(RateLimits.fromPreset("none", client, null, List.of()));
         return new MoatConfig(new ServerSettings("127.0.0.1", port, List.of(), List.of(), 64 * 1024, false),
                 s.server.config().current().store(), p,
                 null, null, version);
@@ -93,7 +93,7 @@ class ConfigReloadTest {
     @Test
     void theEffectiveConfigIsInTheFilesShape() {
         JsonNode c = s.get("/v1/config").json();
-        assertThat(c.get("rate_limits").get("preset").asText()).isEqualTo("private_small");
+        assertThat(c.get("rate_limits").get("preset").asText()).isEqualTo("none");
         assertThat(c.get("rate_limits").get("client").get("target").get("login").get(0).get("max").asLong()).isEqualTo(7);
         assertThat(c.get("rate_limits").get("client").get("target").get("login").get(0).get("per").asText()).isEqualTo("5m");
         assertThat(c.get("bans").get("duration").asText()).isEqualTo("2h");

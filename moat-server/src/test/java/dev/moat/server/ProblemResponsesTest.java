@@ -16,7 +16,7 @@ class ProblemResponsesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s = TestServer.of(TestServer.config(List.of(), MoatPolicy.defaults(), 1024));
+        s = TestServer.of(TestServer.config(List.of(), TestServer.policy(), 1024));
     }
 
     @AfterAll

@@ -16,7 +16,7 @@ class StartupRulesTest {
 
     static MoatConfig listening(String host, int port, boolean keys) {
         return new MoatConfig(new ServerSettings(host, port, keys ? TestServer.keys() : List.of(), List.of(), 65536, false),
-                TestServer.store(), MoatPolicy.defaults(), null, null, "t");
+                TestServer.store(), TestServer.policy(), null, null, "t");
     }
 
     @Test

@@ -3,7 +3,13 @@ package dev.moat.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.moat.core.limit.LimitSpec;
+import dev.moat.core.policy.By;
+import dev.moat.core.policy.ConcurrencyConfig;
+import dev.moat.core.policy.LimitConfig;
 import dev.moat.core.policy.MoatPolicy;
+import dev.moat.core.policy.RateLimits;
+import dev.moat.core.policy.RealmLimits;
 import dev.moat.server.config.ApiKey;
 import dev.moat.server.config.MoatConfig;
 import dev.moat.server.config.ServerSettings;
@@ -16,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -44,11 +51,27 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer open() throws Exception {
-        return new TestServer(config(List.of(), MoatPolicy.defaults(), 64 * 1024));
+        return new TestServer(config(List.of(), policy(), 64 * 1024));
     }
 
     public static TestServer withKeys() throws Exception {
-        return new TestServer(config(keys(), MoatPolicy.defaults(), 64 * 1024));
+        return new TestServer(config(keys(), policy(), 64 * 1024));
+    }
+
+    /**
+     * The limits the tests count on, independent of how the presets evolve: preset none, plus
+     * login 7 per 5 minutes by IP (the spec's example) and message 40 per minute by IP and by user.
+     */
+    public static MoatPolicy policy() {
+        return MoatPolicy.defaults().withRateLimits(RateLimits.fromPreset("none", limits(Map.of()), null, List.of()));
+    }
+
+    /** The test limits of {@link #policy()} with {@code concurrent} added. */
+    public static RealmLimits limits(Map<String, ConcurrencyConfig> concurrent) {
+        return new RealmLimits(Map.of(
+                "login", List.of(LimitConfig.of(LimitSpec.gcra(7, 300_000), By.IP)),
+                "message", List.of(LimitConfig.of(LimitSpec.gcra(40, 60_000), By.IP),
+                        LimitConfig.of(LimitSpec.gcra(40, 60_000), By.USER))), Map.of(), concurrent);
     }
 
     public static TestServer of(MoatConfig c) throws Exception {

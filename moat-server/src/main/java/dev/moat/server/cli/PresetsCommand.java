@@ -1,14 +1,11 @@
 package dev.moat.server.cli;
 
 import dev.moat.core.policy.Presets;
-import dev.moat.server.config.EffectiveConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code moat presets list|show NAME}: the built-in rate-limit presets, in moat.yaml's syntax. */
@@ -50,10 +47,8 @@ final class PresetsCommand implements Runnable {
                 spec.commandLine().getErr().println("moat: unknown preset '" + name + "': expected one of " + Presets.NAMES);
                 return ExitCode.USAGE;
             }
-            Map<String, Object> tree = new LinkedHashMap<>();
-            tree.put("rate_limits", EffectiveConfig.rateLimits(Presets.get(name)));
             PrintWriter out = spec.commandLine().getOut();
-            out.print(EffectiveConfig.yaml(tree));
+            out.print(Presets.toYaml(name));
             out.flush();
             return ExitCode.OK;
         }

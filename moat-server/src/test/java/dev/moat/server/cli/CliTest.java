@@ -126,7 +126,7 @@ class CliTest {
         Run show = moat("presets", "show", "private_small");
         assertThat(show.code()).isZero();
         assertThat(show.out()).startsWith("rate_limits:").contains("preset: private_small").contains("login:")
-                .contains("max: 7").contains("per: 5m");
+                .contains("registration:").contains("federation:");
     }
 
     @Test

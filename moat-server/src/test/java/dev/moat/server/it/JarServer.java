@@ -68,7 +68,19 @@ final class JarServer implements AutoCloseable {
         return jar;
     }
 
-    /** A config with the two IT keys (the admin key through ${MOAT_IT_ADMIN_KEY}), this port and data_dir. */
+    /** The limits the suite counts on: login 7 per 5 minutes by IP (the spec's example), nothing else. */
+    static final String LOGIN_7_PER_5M = """
+            rate_limits:
+              preset: none
+              client:
+                target:
+                  login: {max: 7, per: 5m, by: ip}
+            """;
+
+    /**
+     * A config with the two IT keys (the admin key through ${MOAT_IT_ADMIN_KEY}), this port and
+     * data_dir, and {@code extra} appended (top-level sections; null: {@link #LOGIN_7_PER_5M}).
+     */
     String standardYaml(String extra) {
         return """
                 server:
@@ -79,7 +91,7 @@ final class JarServer implements AutoCloseable {
                   max_body: 4KB
                 store:
                   data_dir: %s
-                %s""".formatted(port, CLIENT_KEY, dir.resolve("data"), extra == null ? "" : extra);
+                %s""".formatted(port, CLIENT_KEY, dir.resolve("data"), extra == null ? LOGIN_7_PER_5M : extra);
     }
 
     void writeConfig(String yaml) {

@@ -39,7 +39,7 @@ class LifecycleIT {
     @Test
     void aBanAcknowledgedBeforeSigtermIsThereAfterARestart() throws Exception {
         JarServer s = JarServer.create();
-        s.writeConfig(s.standardYaml(""));
+        s.writeConfig(s.standardYaml(null));
         Duration first = s.start();
         System.out.println("moat serve answered /healthz after " + first.toMillis() + " ms (first start, new data_dir)");
         JarServer.Res ban = s.admin("POST", "/v1/bans", "{\"subject\":\"user:persist\",\"duration\":\"1d\",\"reason\":\"kept\"}");

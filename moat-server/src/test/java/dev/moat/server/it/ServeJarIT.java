@@ -23,7 +23,7 @@ class ServeJarIT {
     @BeforeAll
     static void start() {
         s = JarServer.create();
-        s.writeConfig(s.standardYaml(""));
+        s.writeConfig(s.standardYaml(null));
         Duration took = s.start();
         System.out.println("moat serve answered /healthz after " + took.toMillis() + " ms");
     }
@@ -171,6 +171,7 @@ class ServeJarIT {
         // a valid change: login max 7 -> 3, over HTTP
         s.writeConfig(s.standardYaml("""
                 rate_limits:
+                  preset: none
                   client:
                     target:
                       login: {max: 3, per: 5m, by: ip}
@@ -201,6 +202,7 @@ class ServeJarIT {
         // SIGHUP re-reads the same file: a listener change is reported as needing a restart
         s.writeConfig(s.standardYaml("""
                 rate_limits:
+                  preset: none
                   client:
                     target:
                       login: {max: 5, per: 5m, by: ip}
@@ -219,12 +221,12 @@ class ServeJarIT {
         assertThat(max).as("login max after SIGHUP").isEqualTo(5);
         assertThat(s.stderr()).contains("\"event\":\"sighup\"");
 
-        s.writeConfig(s.standardYaml("").replace("listen: 127.0.0.1:" + s.port, "listen: 127.0.0.1:" + JarServer.freePort()));
+        s.writeConfig(s.standardYaml(null).replace("listen: 127.0.0.1:" + s.port, "listen: 127.0.0.1:" + JarServer.freePort()));
         JarServer.Res moved = s.admin("POST", "/v1/config/reload", null);
         assertThat(moved.status()).isEqualTo(200);
         assertThat(moved.json().get("restart_required").toString()).contains("server.listen");
         assertThat(s.call("GET", "/healthz", null, null).status()).isEqualTo(200);
-        s.writeConfig(s.standardYaml(""));
+        s.writeConfig(s.standardYaml(null));
         assertThat(s.admin("POST", "/v1/config/reload", null).status()).isEqualTo(200);
     }
 }
