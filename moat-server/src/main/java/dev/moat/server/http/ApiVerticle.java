@@ -1,0 +1,49 @@
+package dev.moat.server.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP server instance on its own event loop. The composition root deploys one per core; Vert.x
+ * spreads connections between the instances of one deployment, which share the port (a random one
+ * too, when the config says port 0).
+ */
+public final class ApiVerticle extends VerticleBase {
+    private final ApiRouter api;
+    private final String host;
+    private final int port;
+    private final List<HttpServer> started;
+    private java.util.function.Consumer<io.vertx.ext.web.Router> extraRoutes = r -> { }; // admin page (issue 8)
+
+    /** {@code started} collects every server that is listening (for the port, and for graceful shutdown). */
+    public ApiVerticle(ApiRouter api, String host, int port, List<HttpServer> started) {
+        this.api = api;
+        this.host = host;
+        this.port = port;
+        this.started = started;
+    }
+
+    /** Also mounts {@code extraRoutes} (the admin page, issue 8) on this instance's router. */
+    public ApiVerticle(ApiRouter api, String host, int port, List<HttpServer> started,
+                       java.util.function.Consumer<io.vertx.ext.web.Router> extraRoutes) { // admin (issue 8)
+        this(api, host, port, started);
+        this.extraRoutes = extraRoutes;
+    }
+
+    @Override
+    public Future<?> start() {
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost(host).setPort(port)
+                .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setCompressionSupported(false));
+        io.vertx.ext.web.Router router = api.router(vertx);
+        extraRoutes.accept(router); // admin page (issue 8)
+        server.requestHandler(router);
+        return server.listen().onSuccess(started::add);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.moat.server.http;
+
+import dev.moat.core.CheckRequest;
+import dev.moat.core.Moat;
+import dev.moat.core.policy.Restrictions;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code POST /v1/check}: one decision, always 200 when the request is valid, with the RateLimit fields. */
+final class CheckHandler {
+    private final Moat moat;
+    private final Offload offload;
+
+    CheckHandler(Moat moat, Offload offload) {
+        this.moat = moat;
+        this.offload = offload;
+    }
+
+    void check(RoutingContext ctx) {
+        CheckRequest r = Bodies.checkRequest(Bodies.of(ctx));
+        offload.decide(() -> moat.check(r)).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            RateLimitFields.apply(ctx.response(), ar.result(), Restrictions.BYTE_BUDGETS.contains(r.action()));
+            Respond.json(ctx, 200, Wire.decision(ar.result()));
+        });
+    }
+}

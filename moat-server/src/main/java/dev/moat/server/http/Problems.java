@@ -1,0 +1,118 @@
+package dev.moat.server.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.core.InvalidRequestException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The edge where every failure becomes an {@code application/problem+json} answer (RFC 9457):
+ * {@code {type, title, status, detail}} plus {@code errors: [{field, message}]} for validation.
+ * Exceptions are mapped here and nowhere else; bad input is a 4xx, never a 500.
+ */
+public final class Problems {
+    private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+    public static final String CONTENT_TYPE = "application/problem+json";
+    private static final String TYPE_PREFIX = "urn:moat:problem:";
+
+    private Problems() {
+    }
+
+    /** The router's failure handler: maps whatever failed to a problem. */
+    public static void handleFailure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        ApiException problem = toProblem(ctx.statusCode(), t);
+        if (problem.status() >= 500) {
+            LOG.error("request failed: {} {}", ctx.request().method(), ctx.request().path(), t);
+        }
+        send(ctx, problem);
+    }
+
+    static ApiException toProblem(int statusCode, Throwable t) {
+        if (t instanceof ApiException a) {
+            return a;
+        }
+        if (t instanceof HttpException h) {
+            return forStatus(h.getStatusCode());
+        }
+        if (t instanceof InvalidRequestException e) {
+            return ApiException.invalid(e.field(), e.reason());
+        }
+        if (t instanceof IllegalArgumentException e) {
+            // the engine's records validate in their constructors; what they reject is bad input
+            LOG.debug("invalid request", e);
+            return ApiException.invalid("body", String.valueOf(e.getMessage()));
+        }
+        if (t == null && statusCode > 0) {
+            return forStatus(statusCode);
+        }
+        return new ApiException(500, "internal", "internal error; see the server log", null);
+    }
+
+    /** The problem for a bare status (404, 405, 413, ...). */
+    public static ApiException forStatus(int status) {
+        return switch (status) {
+            case 404 -> new ApiException(404, "not-found", "no such endpoint; see GET /openapi.json", null);
+            case 405 -> new ApiException(405, "method-not-allowed", "this endpoint does not accept that method", null);
+            case 413 -> new ApiException(413, "payload-too-large", "the request body is over the limit (server.max_body)",
+                    null);
+            case 400 -> new ApiException(400, "invalid-request", "bad request", null);
+            default -> new ApiException(status, status >= 500 ? "internal" : "error", title(status), null);
+        };
+    }
+
+    /** Writes a problem response (also used by handlers that answer a problem themselves, like /healthz). */
+    public static void send(RoutingContext ctx, ApiException p) {
+        HttpServerResponse res = ctx.response();
+        if (res.ended()) {
+            return;
+        }
+        if (res.headWritten()) {
+            res.reset();
+            return;
+        }
+        res.setStatusCode(p.status()).putHeader("Content-Type", CONTENT_TYPE);
+        if (p.status() == 401) {
+            res.putHeader("WWW-Authenticate", "Bearer realm=\"moat\"");
+        }
+        res.end(Json.buffer(body(p)));
+    }
+
+    /** The problem+json document. */
+    public static ObjectNode body(ApiException p) {
+        ObjectNode o = Json.object();
+        o.put("type", TYPE_PREFIX + p.type());
+        o.put("title", title(p.status()));
+        o.put("status", p.status());
+        o.put("detail", p.getMessage());
+        List<ApiException.FieldError> errors = p.errors();
+        if (!errors.isEmpty()) {
+            ArrayNode a = o.putArray("errors");
+            for (ApiException.FieldError e : errors) {
+                a.addObject().put("field", e.field()).put("message", e.message());
+            }
+        }
+        return o;
+    }
+
+    static String title(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 413 -> "Content Too Large";
+            case 415 -> "Unsupported Media Type";
+            case 500 -> "Internal Server Error";
+            case 503 -> "Service Unavailable";
+            default -> "HTTP " + status;
+        };
+    }
+}

@@ -1,0 +1,83 @@
+package dev.moat.server.http;
+
+import dev.moat.core.Decision;
+import dev.moat.core.LimitStatus;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * The IETF RateLimit fields of draft-ietf-httpapi-ratelimit-headers-10, mirrored from a decision's
+ * {@code limits}, so a caller can forward them to its own clients:
+ *
+ * <pre>
+ * RateLimit-Policy: "client.target.login";q=7;w=300
+ * RateLimit: "client.target.login";r=0;t=42
+ * </pre>
+ *
+ * Each item is an sf-string naming the config entry. {@code q} is the quota and {@code w} the
+ * window in whole seconds (rounded up, at least 1); byte budgets add {@code qu="content-bytes"}.
+ * {@code r} is what is left and {@code t} the seconds (rounded up) until more quota is available:
+ * for the limit that refused, the time to retry, otherwise the time until it is back to full.
+ * Plus {@code Retry-After} (seconds, rounded up) when the request is refused with a known wait.
+ */
+public final class RateLimitFields {
+    private RateLimitFields() {
+    }
+
+    public static void apply(HttpServerResponse res, Decision d, boolean bytes) {
+        if (!d.limits().isEmpty()) {
+            res.putHeader("RateLimit-Policy", policy(d, bytes));
+            res.putHeader("RateLimit", service(d));
+        }
+        if (!d.allowed() && d.retryAfterMillis() >= 0) {
+            res.putHeader("Retry-After", Long.toString(ceilSeconds(d.retryAfterMillis())));
+        }
+    }
+
+    static String policy(Decision d, boolean bytes) {
+        StringBuilder sb = new StringBuilder();
+        for (LimitStatus l : d.limits()) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sfString(sb, l.id());
+            sb.append(";q=").append(l.max()).append(";w=").append(Math.max(1, ceilSeconds(l.windowMillis())));
+            if (bytes) {
+                sb.append(";qu=\"content-bytes\"");
+            }
+        }
+        return sb.toString();
+    }
+
+    static String service(Decision d) {
+        StringBuilder sb = new StringBuilder();
+        for (LimitStatus l : d.limits()) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            long waitMillis = !l.allowed() && l.retryAfterMillis() >= 0 ? l.retryAfterMillis() : l.resetMillis();
+            sfString(sb, l.id());
+            sb.append(";r=").append(Math.max(0, l.remaining())).append(";t=").append(ceilSeconds(Math.max(0, waitMillis)));
+        }
+        return sb.toString();
+    }
+
+    static long ceilSeconds(long millis) {
+        return millis <= 0 ? 0 : (millis + 999) / 1000;
+    }
+
+    /** RFC 8941 sf-string: printable ASCII, with {@code "} and {@code \} escaped. */
+    private static void sfString(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c >= 0x20 && c <= 0x7e) {
+                sb.append(c);
+            } else {
+                sb.append('?');
+            }
+        }
+        sb.append('"');
+    }
+}

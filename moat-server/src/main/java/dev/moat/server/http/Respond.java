@@ -1,0 +1,24 @@
+package dev.moat.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.ext.web.RoutingContext;
+
+/** Writes successful answers; failures go to {@code ctx.fail} and from there to {@link Problems}. */
+public final class Respond {
+    private Respond() {
+    }
+
+    public static void json(RoutingContext ctx, int status, JsonNode body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.buffer(body));
+    }
+
+    public static void noContent(RoutingContext ctx) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(204).end();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.moat.server.observe;
+
+import dev.moat.core.store.LeaseGrant;
+import dev.moat.core.store.LimitCall;
+import dev.moat.core.store.LimitOutcome;
+import dev.moat.core.store.LimitStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.List;
+
+/** A {@link LimitStore} that records {@code moat_store_latency_seconds{store="limits",op}}. */
+public final class TimedLimitStore implements LimitStore {
+    private final LimitStore delegate;
+    private final Timer consume;
+    private final Timer acquire;
+    private final Timer release;
+
+    public TimedLimitStore(LimitStore delegate, MeterRegistry registry) {
+        this.delegate = delegate;
+        this.consume = StoreTimers.timer(registry, "limits", "consume");
+        this.acquire = StoreTimers.timer(registry, "limits", "acquire_lease");
+        this.release = StoreTimers.timer(registry, "limits", "release_lease");
+    }
+
+    @Override
+    public LimitOutcome[] consume(List<LimitCall> calls, long nowMillis, boolean dryRun) {
+        long t0 = System.nanoTime();
+        try {
+            return delegate.consume(calls, nowMillis, dryRun);
+        } finally {
+            consume.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis) {
+        long t0 = System.nanoTime();
+        try {
+            return delegate.acquireLease(key, max, leaseMillis, nowMillis);
+        } finally {
+            acquire.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void releaseLease(String leaseId, long nowMillis) {
+        long t0 = System.nanoTime();
+        try {
+            delegate.releaseLease(leaseId, nowMillis);
+        } finally {
+            release.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public String kind() {
+        return delegate.kind();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
