@@ -22,10 +22,11 @@ final class BanBook {
 
     void load(List<Ban> bans) {
         exact.clear();
-        byCidr.clear();
+        // empty the index before the map it is read from (the other order left every old block in it)
         for (Cidr c : List.copyOf(byCidr.keySet())) {
             cidrs.remove(c);
         }
+        byCidr.clear();
         bans.forEach(this::put);
     }
 
@@ -102,6 +103,11 @@ final class BanBook {
             return a;
         }
         return b.expiresAtMillis() > a.expiresAtMillis() ? b : a;
+    }
+
+    /** Blocks in the CIDR index (each distinct prefix length costs every lookup a probe). */
+    int cidrIndexSize() {
+        return cidrs.size();
     }
 
     int size() {

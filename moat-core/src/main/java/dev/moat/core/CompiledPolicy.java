@@ -114,6 +114,11 @@ final class CompiledPolicy {
         return ip != null && exemptCidrs.contains(ip);
     }
 
+    /**
+     * Whether a canonical subject is exempt: listed itself, an address inside an exempt range, or
+     * a block lying wholly inside one (a wider block is not exempt: banning it still spares the
+     * exempt addresses, because exempt requests skip the ban check).
+     */
     boolean isExemptSubject(String subject) {
         if (exemptSubjects.contains(subject)) {
             return true;
@@ -121,6 +126,14 @@ final class CompiledPolicy {
         if (subject.startsWith("ip:")) {
             IpAddress ip = IpAddress.tryParse(subject.substring(3));
             return ip != null && exemptCidrs.contains(ip);
+        }
+        if (subject.startsWith("cidr:") && !exemptCidrs.isEmpty()) {
+            Cidr block = Cidr.parse(subject.substring(5));
+            for (Cidr range : exemptCidrs.matching(block.network())) {
+                if (range.prefixBits() <= block.prefixBits()) {
+                    return true;
+                }
+            }
         }
         return false;
     }

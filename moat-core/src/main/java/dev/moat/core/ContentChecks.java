@@ -46,7 +46,12 @@ final class ContentChecks {
     }
 
     static Refusal requestChecks(CompiledPolicy p, CheckRequest r) {
-        if (p.policy.requestChecks().nonBrowserActions().contains(r.action()) && !UserAgents.isBrowser(r.userAgent())) {
+        // api.md: user_agent "enables the non-browser check". An absent one skips it: a caller
+        // that does not forward user agents would otherwise get every user banned on their first
+        // request (non_browser scores 20, one whole interval). An empty one (the client sent no
+        // User-Agent header) is checked, and is not a browser.
+        if (r.userAgent() != null && p.policy.requestChecks().nonBrowserActions().contains(r.action())
+                && !UserAgents.isBrowser(r.userAgent())) {
             return new Refusal(Verdict.DENY, Reason.NON_BROWSER, "Requests must come from a web browser.",
                     "non_browser", -1, null, "non-browser user agent", null, null);
         }
@@ -92,8 +97,8 @@ final class ContentChecks {
         if (spam != null) {
             return new Result(spam, null, null, report);
         }
-        if (p.policy.moderation().enabled() && moderation != null) {
-            ModerationResult mr = moderation.moderate(List.of(m.text()));
+        if (p.policy.moderation().enabled()) {
+            ModerationResult mr = moderate(m.text());
             if (mr.flagged()) {
                 return new Result(new Refusal(Verdict.DENY, Reason.FLAGGED_CONTENT,
                         "This message was flagged by moderation and was not sent.", "flagged_content", -1, null,
@@ -108,6 +113,38 @@ final class ContentChecks {
         return new Result(null, censored, censorFilter, report);
     }
 
+    /**
+     * Asks the moderation client. A missing client, or one that throws despite its contract, is
+     * an unavailable service: moderation.on_error decides, never an exception out of check().
+     */
+    private ModerationResult moderate(String text) {
+        if (moderation == null) {
+            return ModerationResult.unavailable("moderation is enabled but no moderation client is configured");
+        }
+        try {
+            ModerationResult mr = moderation.moderate(List.of(text));
+            return mr != null ? mr : ModerationResult.unavailable("moderation client returned no result");
+        } catch (RuntimeException e) {
+            return ModerationResult.unavailable("moderation client failed: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * The stored state, or null when there is none: absent (null), deleted (the empty string
+     * written below), or unreadable (a state from another version must not fail every message
+     * that carries its link; starting the count over is the safe reading).
+     */
+    private static LinkSpamLadder.State decodeOrNull(String raw) {
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        try {
+            return LinkSpamLadder.State.decode(raw);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** BareRTC's rule: the same link (or long text) by DM to too many people kicks, then bans. */
     private Refusal linkSpam(LinkSpamPolicy policy, CheckRequest r, Identity id, long nowMillis) {
         CheckRequest.Message m = r.message();
@@ -119,7 +156,7 @@ final class ContentChecks {
         String worstKey = null;
         for (String key : LinkSpamLadder.keys(m.text())) {
             String stateKey = sender + "|" + key;
-            LinkSpamLadder.State old = LinkSpamLadder.State.decode(state.linkSpamState(stateKey, nowMillis));
+            LinkSpamLadder.State old = decodeOrNull(state.linkSpamState(stateKey, nowMillis));
             LinkSpamLadder.Step step = LinkSpamLadder.step(old, m.to(), nowMillis, policy);
             if (!r.dryRun()) {
                 if (step.state() == null) {

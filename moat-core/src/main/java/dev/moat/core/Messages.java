@@ -28,6 +28,10 @@ final class Messages {
                 : "You have been banned for " + duration(durationMillis) + " for repeated violations.";
     }
 
+    static String kicked() {
+        return "This message was refused and you have been disconnected.";
+    }
+
     static String concurrency(int max) {
         return "Too many requests in progress: at most " + max + " at a time. Wait for one to finish.";
     }

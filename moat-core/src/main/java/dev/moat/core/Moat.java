@@ -125,16 +125,24 @@ public final class Moat implements AutoCloseable {
             v = violations.record(p, f.violationType(), score, id.user, id.ip, facts(r, id), f.detail(), r.dryRun(), r, now);
         }
         Ban ban = f.ban();
+        Verdict verdict = f.verdict();
+        String message = f.message();
+        if (ban != null && p.isExempt(id.user, id.ip, id.server, id.appservice)) {
+            // exempt subjects are never banned: the link-spam ladder's ban step only disconnects
+            ban = null;
+            verdict = Verdict.KICK;
+            message = Messages.kicked();
+        }
         if (ban != null && !r.dryRun()) {
             startBan(ban, f.detail());
         }
-        Verdict verdict = f.verdict();
         if (v != null && v.banned()) {
             verdict = Verdict.BAN;
             ban = ban != null ? ban : v.ban();
         }
-        String message = verdict == Verdict.BAN && f.verdict() != Verdict.BAN
-                ? Messages.banStarted(ban == null ? 0 : ban.expiresAtMillis() - ban.createdAtMillis()) : f.message();
+        if (verdict == Verdict.BAN && f.verdict() != Verdict.BAN) {
+            message = Messages.banStarted(ban == null ? 0 : ban.expiresAtMillis() - ban.createdAtMillis());
+        }
         if ((verdict == Verdict.KICK || verdict == Verdict.BAN) && id.userId != null && !r.dryRun()) {
             emitKick(id.userId, f.reason().wire());
         }
@@ -246,9 +254,17 @@ public final class Moat implements AutoCloseable {
         }
         Violations.Outcome v = violations.record(p, "concurrent", p.policy.violations().scoreOf("concurrent"), id.user,
                 id.ip, facts(r, id), "concurrent " + actionName + " over " + c.max(), false, r, now);
-        Verdict verdict = v != null && v.banned() ? Verdict.BAN : Verdict.DENY;
-        Decision d = new Decision(verdict, Reason.CONCURRENCY, Messages.concurrency(c.max()), g.retryAfterMillis(),
-                null, List.of(), v == null ? null : v.record(), v == null ? null : v.ban(), null, null, null);
+        boolean banned = v != null && v.banned();
+        Ban started = banned ? v.ban() : null;
+        if (banned && id.userId != null) {
+            emitKick(id.userId, Reason.CONCURRENCY.wire());
+        }
+        // as for a rate limit: when this refusal started a ban, a retry succeeds when the ban ends
+        Decision d = new Decision(banned ? Verdict.BAN : Verdict.DENY, Reason.CONCURRENCY,
+                banned ? Messages.banStarted(started == null ? 0 : started.expiresAtMillis() - started.createdAtMillis())
+                        : Messages.concurrency(c.max()),
+                started != null ? started.millisLeft(now) : g.retryAfterMillis(),
+                null, List.of(), v == null ? null : v.record(), started, null, null, null);
         emitDecision(r, d);
         return new LeaseResult(false, null, 0, d);
     }
@@ -320,17 +336,35 @@ public final class Moat implements AutoCloseable {
     public boolean unban(String subject, String actor, String reason) {
         Subject s = parseSubject("subject", subject);
         String key = s.toString();
-        boolean had = state.removeBan(key);
-        boolean cached = banBook.get(key, clock.nowMillis()) != null;
+        long now = clock.nowMillis();
+        // An expired ban is no ban (the API answers 404): the store may still hold it until it is
+        // purged, so "the store removed something" is not the answer. The memory book is checked
+        // first; the store only when the book lacks it (a ban another node started just now).
+        boolean active = banBook.get(key, now) != null || activeInStore(key, now);
+        state.removeBan(key);
         banBook.remove(key);
-        if (!had && !cached) {
+        if (!active) {
             return false;
         }
-        state.append(new LogEntry(0, key, LogEntry.Kind.UNBAN, "", 0, 0, clock.nowMillis(), false, reason, actor, Map.of()));
+        state.append(new LogEntry(0, key, LogEntry.Kind.UNBAN, "", 0, 0, now, false, reason, actor, Map.of()));
         for (MoatListener l : listeners) {
             safely(() -> l.onBanLifted(key, actor, reason));
         }
         return true;
+    }
+
+    private boolean activeInStore(String key, long now) {
+        String cursor = null;
+        do {
+            Page<Ban> page = state.listBans(key, null, now, cursor, dev.moat.core.store.Cursors.MAX_LIMIT);
+            for (Ban b : page.items()) {
+                if (b.subject().equals(key)) {
+                    return true;
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        return false;
     }
 
     /** Sets a subject's scores to zero; the log keeps an entry saying who did it. */
@@ -501,8 +535,10 @@ public final class Moat implements AutoCloseable {
     private static void safely(Runnable r) {
         try {
             r.run();
-        } catch (RuntimeException ignored) {
-            // a listener must never change a decision
+        } catch (Exception ignored) {
+            // A listener must never change a decision. Exception, not RuntimeException: Kotlin
+            // code (and Java with sneaky throws) raises checked exceptions such as a webhook's
+            // IOException without declaring them, and they would escape a narrower catch.
         }
     }
 

@@ -25,7 +25,8 @@ import java.util.Map;
  * bans.interval, i.e. floor(previous / interval) < floor(current / interval). It bans the scored
  * subject and, when ban_ip is on, the request's address too (IPv6 by prefix), each for
  * duration * factor^(n - 1) capped at max, n being that subject's own ban count. Exempt subjects
- * are never banned. A duration of 0 is a soft ban: the verdict is ban, nothing is stored.
+ * are never banned, and a request with an exempt user or address bans nobody. An automatic ban
+ * never replaces a ban in force that lasts longer. A duration of 0 is a soft ban: the verdict is ban, nothing is stored.
  *
  * Order of writes: the ban goes to the durable store (and the in-memory book) before the score's
  * log entry, and all of them before the caller gets its answer, so an acknowledged ban survives
@@ -76,14 +77,19 @@ final class Violations {
         ViolationRecord record = new ViolationRecord(type, score, change.current(), scored);
         boolean crossed = bp.enabled() && score > 0 && bp.crossed(change.previous(), change.current());
         Ban first = null;
+        boolean started = false;
         boolean soft = false;
         if (crossed) {
             List<String> targets = new ArrayList<>(2);
-            if (!p.isExemptSubject(scored) && !(ip != null && p.isExempt(null, ip, null, null))) {
+            // A request with any exempt party starts no ban at all: banning the address of an
+            // exempt user would lock out everyone else behind it for traffic we promised to allow,
+            // and banning a user who came from an exempt range contradicts that range's exemption.
+            boolean exemptRequest = p.isExempt(userSubject, ip, null, null) || p.isExemptSubject(scored);
+            if (!exemptRequest) {
                 targets.add(scored);
-            }
-            if (bp.banIp() && ipSubject != null && !ipSubject.equals(scored) && !p.isExempt(null, ip, null, null)) {
-                targets.add(ipSubject);
+                if (bp.banIp() && ipSubject != null && !ipSubject.equals(scored)) {
+                    targets.add(ipSubject);
+                }
             }
             String reason = reasonFor(type);
             for (String subject : targets) {
@@ -93,11 +99,21 @@ final class Violations {
                     soft = true;
                     continue;
                 }
+                Ban current = banBook.get(subject, nowMillis);
+                if (current != null && current.expiresAtMillis() >= nowMillis + duration) {
+                    // A longer ban is in force (an operator's 30 days, say; reportViolation does not
+                    // stop at bans as check() does): an automatic ban never shortens it.
+                    if (first == null) {
+                        first = current;
+                    }
+                    continue;
+                }
                 Ban ban = new Ban(subject, reason, type, BanSource.AUTO, nowMillis, nowMillis + duration,
                         (long) Math.floor(change.current()), "moat");
                 if (!dryRun) {
                     moat.startBan(ban, detail == null ? "score " + fmt(change.current()) + " for " + type : detail);
                 }
+                started = true;
                 if (first == null) {
                     first = ban;
                 }
@@ -105,7 +121,7 @@ final class Violations {
         }
         if (!dryRun) {
             state.append(new LogEntry(0, scored, LogEntry.Kind.VIOLATION, type, score, change.current(), nowMillis,
-                    first != null || soft, detail, "moat", facts));
+                    started || soft, detail, "moat", facts));
             moat.emitViolation(record, request);
         }
         return new Outcome(record, first, soft && first == null);

@@ -1,5 +1,7 @@
 package dev.moat.core.limit;
 
+import java.math.BigInteger;
+
 /*
  * How it works and why.
  *
@@ -13,14 +15,20 @@ package dev.moat.core.limit;
  *
  * and when refused, the same cost succeeds exactly at newTat - tau. This is Conduit's scheme,
  * nginx's limit_req with burst and nodelay (nginx burst=N admits N + 1 at once, i.e. our
- * burst N + 1), and Synapse's per_second/burst_count leaky bucket.
+ * burst N + 1), Synapse's per_second/burst_count leaky bucket, and bucket4j's greedy token
+ * bucket of capacity burst (tokens = burst - (tat - now) / T).
  *
- * Times are kept in nanoseconds so that byte budgets (20MB per hour gives T = 171.66 us per
- * byte) stay exact enough. Increments and the tolerance are rounded down, consistently, so that
- * exactly burst events fit at once (7 * floor(T) <= floor(7 * T)); the rate is thereby at most one
- * nanosecond per event looser, one extra event in about 10^10. Retry-after is rounded up to the
- * next millisecond, so a retry at now + retryAfterMillis always succeeds (if nothing else spent
- * in between), and one millisecond earlier does not.
+ * Exact arithmetic. T is rarely a whole number of nanoseconds (7 per 5 minutes gives
+ * T = 42857142857.14 ns), and rounding each increment while rounding tau the other way makes the
+ * burst-th request fail. So the arithmetic is done in ticks of 1/M millisecond, with max/per
+ * reduced to lowest terms M/P (20 MiB per hour: M = 32768, P = 5625). Every quantity is then an
+ * integer: T = P ticks, tau = burst * P ticks, 1 ms = M ticks, and since requests arrive at whole
+ * milliseconds the debt (tat - now) is a whole number of ticks too. The state stays one long, the
+ * TAT in epoch nanoseconds rounded up, which is what IdleAt and other stores read; the debt is
+ * recovered from it by rounding down, which is exact whenever a tick is at least a nanosecond
+ * (M <= 10^6) and otherwise errs by less than a nanosecond per request towards strictness, never
+ * looseness. Retry-after is exact: ceil((newDebt - tau) / M) milliseconds, and a retry one
+ * millisecond earlier fails.
  */
 
 /** GCRA with burst: one {@code long} of state, the theoretical arrival time in epoch nanoseconds. */
@@ -28,64 +36,74 @@ final class Gcra implements Limiter {
     private static final long NANOS_PER_MILLI = 1_000_000L;
 
     private final LimitSpec spec;
-    private final long perNanos;
-    private final long toleranceNanos;
-    private final long unitNanos;
+    /** Ticks per millisecond (M): a tick is 1/M ms. */
+    private final long ticksPerMilli;
+    /** The emission interval T in ticks (P). */
+    private final long unitTicks;
+    /** The burst tolerance tau in ticks, saturated. */
+    private final long toleranceTicks;
 
     Gcra(LimitSpec spec) {
         this.spec = spec;
-        this.perNanos = Math.multiplyExact(spec.perMillis(), NANOS_PER_MILLI);
-        this.toleranceNanos = scaled(spec.burst());
-        this.unitNanos = scaled(1);
+        long g = gcd(spec.max(), spec.perMillis());
+        this.ticksPerMilli = spec.max() / g;
+        this.unitTicks = spec.perMillis() / g;
+        this.toleranceTicks = saturatedMultiply(spec.burst(), unitTicks);
     }
 
-    /** cost * per / max in nanoseconds, rounded down, at least 1 for a positive cost. */
-    private long scaled(long cost) {
-        if (cost == 0) {
-            return 0;
+    private static long gcd(long a, long b) {
+        while (b != 0) {
+            long t = a % b;
+            a = b;
+            b = t;
         }
-        long q;
-        try {
-            q = Math.multiplyExact(cost, perNanos) / spec.max();
-        } catch (ArithmeticException overflow) {
-            q = (long) Math.floor((double) cost * (double) perNanos / (double) spec.max());
-        }
-        return Math.max(1, q);
+        return a;
     }
 
     @Override
     public Step consume(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         long nowNanos = nowMillis * NANOS_PER_MILLI;
-        long tat = state == null ? nowNanos : Math.max(state[0], nowNanos);
-        long increment = scaled(cost);
-        long newTat = tat + increment;
-        if (newTat - nowNanos <= toleranceNanos) {
-            long remaining = (toleranceNanos - (newTat - nowNanos)) / unitNanos;
-            return new Step(true, new long[] {newTat}, remaining, 0, ceilMillis(newTat - nowNanos));
+        long debt = debtTicks(state, nowNanos);
+        if (cost > spec.burst()) {
+            long[] kept = state == null ? new long[] {nowNanos} : state;
+            return new Step(false, kept, remaining(debt), Step.NEVER, millisOf(debt));
         }
-        long remaining = Math.max(0, (toleranceNanos - (tat - nowNanos)) / unitNanos);
-        long retry = increment > toleranceNanos ? Step.NEVER : ceilMillis(newTat - toleranceNanos - nowNanos);
+        long newDebt = saturatedAdd(debt, saturatedMultiply(cost, unitTicks));
+        if (newDebt <= toleranceTicks) {
+            long[] next = {saturatedAdd(nowNanos, nanosOf(newDebt))};
+            return new Step(true, next, remaining(newDebt), 0, millisOf(newDebt));
+        }
+        long retry = ceilDiv(newDebt - toleranceTicks, ticksPerMilli);
         long[] kept = state == null ? new long[] {nowNanos} : state;
-        return new Step(false, kept, remaining, retry, ceilMillis(tat - nowNanos));
+        return new Step(false, kept, remaining(debt), retry, millisOf(debt));
     }
 
     @Override
     public long[] refund(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         if (state == null) {
             return null;
         }
         long nowNanos = nowMillis * NANOS_PER_MILLI;
-        return new long[] {Math.max(nowNanos, state[0] - scaled(cost))};
+        long debt = Math.max(0, debtTicks(state, nowNanos) - saturatedMultiply(cost, unitTicks));
+        return new long[] {saturatedAdd(nowNanos, nanosOf(debt))};
     }
 
     @Override
     public boolean isIdle(long[] state, long nowMillis) {
+        state = ownLayout(state);
         return state == null || state[0] <= nowMillis * NANOS_PER_MILLI;
     }
 
     @Override
     public long millisUntilIdle(long[] state, long nowMillis) {
-        return state == null ? 0 : Math.max(0, ceilMillis(state[0] - nowMillis * NANOS_PER_MILLI));
+        state = ownLayout(state);
+        if (state == null) {
+            return 0;
+        }
+        long ahead = saturatedSubtract(state[0], nowMillis * NANOS_PER_MILLI);
+        return ahead <= 0 ? 0 : ceilDiv(ahead, NANOS_PER_MILLI);
     }
 
     @Override
@@ -93,10 +111,67 @@ final class Gcra implements Limiter {
         return spec;
     }
 
-    private static long ceilMillis(long nanos) {
-        if (nanos <= 0) {
+    /** tat - now in ticks, rounded down (exact when a tick is at least 1 ns); 0 when idle. */
+    private long debtTicks(long[] state, long nowNanos) {
+        if (state == null) {
             return 0;
         }
-        return (nanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
+        long ahead = saturatedSubtract(state[0], nowNanos);
+        return ahead <= 0 ? 0 : mulDiv(ahead, ticksPerMilli, NANOS_PER_MILLI, false);
+    }
+
+    /** Whole units that still fit under the tolerance with {@code debt} outstanding. */
+    private long remaining(long debt) {
+        return debt >= toleranceTicks ? 0 : (toleranceTicks - debt) / unitTicks;
+    }
+
+    private long nanosOf(long ticks) {
+        return mulDiv(ticks, NANOS_PER_MILLI, ticksPerMilli, true);
+    }
+
+    private long millisOf(long ticks) {
+        return ceilDiv(ticks, ticksPerMilli);
+    }
+
+    private static long ceilDiv(long a, long b) {
+        long q = a / b;
+        return q * b == a ? q : q + 1;
+    }
+
+    /** a * b / d for a, b >= 0 and d > 0, rounded down or up, saturating at Long.MAX_VALUE. */
+    static long mulDiv(long a, long b, long d, boolean roundUp) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        if (hi == 0 && lo >= 0) {
+            long q = lo / d;
+            return roundUp && q * d != lo ? q + 1 : q;
+        }
+        BigInteger[] qr = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).divideAndRemainder(BigInteger.valueOf(d));
+        BigInteger q = roundUp && qr[1].signum() != 0 ? qr[0].add(BigInteger.ONE) : qr[0];
+        return q.bitLength() < Long.SIZE ? q.longValue() : Long.MAX_VALUE;
+    }
+
+    private static long saturatedMultiply(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return hi == 0 && lo >= 0 ? lo : Long.MAX_VALUE;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
+    }
+
+    private static long saturatedSubtract(long a, long b) {
+        long r = a - b;
+        return ((a ^ b) & (a ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
+    }
+
+    /**
+     * A state of another layout (the limit's algorithm or precision changed on a reload while
+     * its id stayed) is treated as fresh rather than misread.
+     */
+    private long[] ownLayout(long[] state) {
+        return state == null || state.length != 1 ? null : state;
     }
 }

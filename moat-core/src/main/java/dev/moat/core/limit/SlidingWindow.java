@@ -59,6 +59,7 @@ final class SlidingWindow implements Limiter {
 
     @Override
     public Step consume(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         long[] s = rolled(state, nowMillis);
         long used = total(s);
         long newest = s[1];
@@ -95,6 +96,7 @@ final class SlidingWindow implements Limiter {
 
     @Override
     public long[] refund(long[] state, long nowMillis, long cost) {
+        state = ownLayout(state);
         if (state == null) {
             return null;
         }
@@ -112,16 +114,26 @@ final class SlidingWindow implements Limiter {
 
     @Override
     public boolean isIdle(long[] state, long nowMillis) {
+        state = ownLayout(state);
         return state == null || nowMillis >= state[0];
     }
 
     @Override
     public long millisUntilIdle(long[] state, long nowMillis) {
+        state = ownLayout(state);
         return state == null ? 0 : Math.max(0, state[0] - nowMillis);
     }
 
     @Override
     public LimitSpec spec() {
         return spec;
+    }
+
+    /**
+     * A state of another layout (the limit's algorithm or precision changed on a reload while
+     * its id stayed) is treated as fresh rather than misread.
+     */
+    private long[] ownLayout(long[] state) {
+        return state == null || state.length != buckets + 2 ? null : state;
     }
 }

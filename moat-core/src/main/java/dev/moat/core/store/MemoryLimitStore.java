@@ -10,9 +10,11 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Spliterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToLongFunction;
 
 /*
  * How it works and why.
@@ -23,12 +25,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * two threads contend only on the same key.
  *
  * Memory is bounded two ways. A state that is back to full is the same as no state, so it is
- * removed (on refund, and by the sweep). And the map holds at most maxKeys entries: when a new
- * key would pass the cap, a sweep walks a window of the map (continuing where the last one
- * stopped), drops the idle entries it finds, and if none were idle evicts the sampled entry that
- * is closest to full (the least time until idle). An attacker who floods new keys therefore
- * evicts keys that carry almost no debt, like its own; a victim's heavily limited counter is the
- * last to go, so flooding cannot cheaply reset somebody else's limit.
+ * removed (on refund, and by the sweep). And the store tracks at most maxKeys keys, counters and
+ * lease keys together. When a new key would pass the cap, a sweep looks at two samples of each
+ * map: a window of SWEEP_SAMPLE consecutive entries (continuing where the last one stopped and
+ * wrapping around, so idle keys are collected systematically), and SWEEP_SAMPLE entries picked
+ * at random (by halving the map's spliterator at random down to a bin or two). It drops the idle
+ * entries it finds (counters back to full, lease keys whose leases all lapsed), and if none were
+ * idle evicts the sampled entry that is closest to full (the least time until idle). An attacker
+ * who floods new keys therefore evicts keys that carry almost no debt, like its own; a victim's
+ * heavily limited counter is the last to go, so flooding cannot cheaply reset somebody else's
+ * limit. The random sample matters: keys with similar names (user:1001, user:1002, ...) have
+ * neighbouring hash codes and sit next to each other in iteration order, so a consecutive window
+ * alone can hold nothing but heavily limited keys and would evict one of them. Threads that
+ * insert new keys at the same moment can pass the cap by one key each; the inserting thread
+ * trims back under it at once.
  */
 
 /** The embedded limit store: this node's memory, lock-free per key, bounded. */
@@ -41,7 +51,8 @@ public final class MemoryLimitStore implements LimitStore {
     private final ConcurrentHashMap<String, long[]> leases = new ConcurrentHashMap<>();
     private final int maxKeys;
     private final AtomicInteger evictions = new AtomicInteger();
-    private volatile Iterator<Map.Entry<String, long[]>> sweepCursor;
+    private final Sampler counterSampler = new Sampler(counters, IdleAt::millis);
+    private final Sampler leaseSampler = new Sampler(leases, MemoryLimitStore::leasesIdleAt);
 
     public MemoryLimitStore() {
         this(DEFAULT_MAX_KEYS);
@@ -90,8 +101,9 @@ public final class MemoryLimitStore implements LimitStore {
                 return step;
             }
             if (old == null) {
-                makeRoom(nowMillis);
+                fit(nowMillis, 1);
                 if (counters.putIfAbsent(key, step.state()) == null) {
+                    fit(nowMillis, 0);
                     return step;
                 }
             } else if (counters.replace(key, old, step.state())) {
@@ -117,46 +129,114 @@ public final class MemoryLimitStore implements LimitStore {
         }
     }
 
-    /** Keeps the map under its cap before a new key goes in. */
-    private void makeRoom(long nowMillis) {
-        if (counters.size() < maxKeys) {
+    /** Keeps the tracked keys at or under the cap with {@code room} more to come. */
+    private void fit(long nowMillis, int room) {
+        if (trackedKeys() + room <= maxKeys) {
             return;
         }
-        synchronized (this) { // only the rare full-map path serialises
-            while (counters.size() >= maxKeys) {
+        synchronized (this) { // only the rare full-store path serialises
+            while (trackedKeys() + room > maxKeys) {
                 sweep(nowMillis);
             }
         }
     }
 
-    /** Drops idle keys from a window of the map, or else the sampled key with the least debt. */
+    /** Drops idle keys from a window of each map, or else the sampled key with the least debt. */
     private void sweep(long nowMillis) {
-        Iterator<Map.Entry<String, long[]>> it = sweepCursor;
-        if (it == null || !it.hasNext()) {
-            it = counters.entrySet().iterator();
-        }
-        String victim = null;
-        long victimDebt = Long.MAX_VALUE;
-        int removed = 0;
-        for (int seen = 0; seen < SWEEP_SAMPLE && it.hasNext(); seen++) {
-            Map.Entry<String, long[]> e = it.next();
-            long[] state = e.getValue();
-            long debt = IdleAt.millis(state) - nowMillis;
-            if (debt <= 0) {
-                if (counters.remove(e.getKey(), state)) {
-                    removed++;
-                }
-                continue;
-            }
-            if (debt < victimDebt) {
-                victimDebt = debt;
-                victim = e.getKey();
-            }
-        }
-        sweepCursor = it;
-        if (removed == 0 && victim != null && counters.remove(victim) != null) {
+        Victim victim = new Victim();
+        int removed = counterSampler.sweep(nowMillis, victim) + leaseSampler.sweep(nowMillis, victim);
+        if (removed == 0 && victim.key != null && victim.map.remove(victim.key) != null) {
             evictions.incrementAndGet();
         }
+    }
+
+    /** The live sampled entry with the least time until idle. */
+    private static final class Victim {
+        ConcurrentHashMap<String, long[]> map;
+        String key;
+        long debt = Long.MAX_VALUE;
+    }
+
+    /** A cursor over one map that survives between sweeps; used under the store's lock only. */
+    private static final class Sampler {
+        private final ConcurrentHashMap<String, long[]> map;
+        private final ToLongFunction<long[]> idleAt;
+        private Iterator<Map.Entry<String, long[]>> cursor;
+
+        Sampler(ConcurrentHashMap<String, long[]> map, ToLongFunction<long[]> idleAt) {
+            this.map = map;
+            this.idleAt = idleAt;
+        }
+
+        /** Samples a window and random entries, removes idle ones, offers the rest as victims. */
+        int sweep(long nowMillis, Victim victim) {
+            int want = Math.min(SWEEP_SAMPLE, map.size());
+            int removed = 0;
+            boolean wrapped = false;
+            Iterator<Map.Entry<String, long[]>> it = cursor;
+            for (int seen = 0; seen < want; seen++) {
+                if (it == null || !it.hasNext()) {
+                    if (wrapped) {
+                        break;
+                    }
+                    wrapped = true;
+                    it = map.entrySet().iterator();
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                }
+                removed += consider(it.next(), nowMillis, victim);
+            }
+            cursor = it;
+            for (int i = 0; i < want; i++) {
+                Map.Entry<String, long[]> e = randomEntry();
+                if (e != null) {
+                    removed += consider(e, nowMillis, victim);
+                }
+            }
+            return removed;
+        }
+
+        private int consider(Map.Entry<String, long[]> e, long nowMillis, Victim victim) {
+            long[] state = e.getValue();
+            long debt = idleAt.applyAsLong(state) - nowMillis;
+            if (debt <= 0) {
+                return map.remove(e.getKey(), state) ? 1 : 0;
+            }
+            if (debt < victim.debt) {
+                victim.debt = debt;
+                victim.key = e.getKey();
+                victim.map = map;
+            }
+            return 0;
+        }
+
+        /** An entry from a random bin or two of the map's table, or null if those were empty. */
+        private Map.Entry<String, long[]> randomEntry() {
+            Spliterator<Map.Entry<String, long[]>> part = map.entrySet().spliterator();
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (part.estimateSize() > 2) {
+                Spliterator<Map.Entry<String, long[]>> upper = part.trySplit();
+                if (upper == null) {
+                    break;
+                }
+                if (random.nextBoolean()) {
+                    part = upper;
+                }
+            }
+            @SuppressWarnings("unchecked")
+            Map.Entry<String, long[]>[] found = new Map.Entry[1];
+            return part.tryAdvance(e -> found[0] = e) ? found[0] : null;
+        }
+    }
+
+    /** The instant the last lease of a key lapses. */
+    private static long leasesIdleAt(long[] pairs) {
+        long last = Long.MIN_VALUE;
+        for (int i = 1; i < pairs.length; i += 2) {
+            last = Math.max(last, pairs[i]);
+        }
+        return last;
     }
 
     @Override
@@ -168,7 +248,16 @@ public final class MemoryLimitStore implements LimitStore {
             if (!a.allowed()) {
                 return new LeaseGrant(false, null, 0, a.inFlight(), a.retryAfterMillis());
             }
-            boolean stored = old == null ? leases.putIfAbsent(key, a.state()) == null : leases.replace(key, old, a.state());
+            boolean stored;
+            if (old == null) {
+                fit(nowMillis, 1);
+                stored = leases.putIfAbsent(key, a.state()) == null;
+                if (stored) {
+                    fit(nowMillis, 0);
+                }
+            } else {
+                stored = leases.replace(key, old, a.state());
+            }
             if (stored) {
                 return new LeaseGrant(true, encodeLease(key, id), nowMillis + leaseMillis, a.inFlight(), 0);
             }

@@ -61,8 +61,8 @@ public final class MemoryStateStore implements StateStore {
             }
         }
         all.sort(Comparator.comparingLong(Ban::createdAtMillis).reversed().thenComparing(Ban::subject));
-        return Cursors.page(all, cursor, limit, b -> b.createdAtMillis() + ":" + b.subject(),
-                Comparator.comparingLong(Ban::createdAtMillis).reversed().thenComparing(Ban::subject));
+        return Cursors.page(all, cursor, limit, b -> Cursors.banKey(b.createdAtMillis(), b.subject()),
+                Cursors.NEWEST_THEN_SUBJECT);
     }
 
     @Override
@@ -111,9 +111,9 @@ public final class MemoryStateStore implements StateStore {
     @Override
     public Page<LogEntry> log(String subject, String cursor, int limit) {
         ConcurrentLinkedDeque<LogEntry> d = logs.get(subject);
-        List<LogEntry> all = d == null ? List.of() : new ArrayList<>(d);
+        List<LogEntry> all = d == null ? new ArrayList<>() : new ArrayList<>(d);
         all.sort(Comparator.comparingLong(LogEntry::seq).reversed());
-        return Cursors.page(all, cursor, limit, e -> Long.toString(e.seq()), Comparator.comparingLong(LogEntry::seq).reversed());
+        return Cursors.page(all, cursor, limit, e -> Long.toString(e.seq()), Cursors.SEQ_DESCENDING);
     }
 
     @Override
