@@ -45,6 +45,7 @@ final class WsConnection {
     static final short GOING_AWAY = 1001;
     static final short POLICY = 1008;
     static final short INTERNAL = 1011;
+    static final short TOO_BIG = 1009;
 
     private final Shared g;
     private final Admission admission;
@@ -77,7 +78,6 @@ final class WsConnection {
 
     private long lastActivity;
     private long lastData;
-    private long pingSentAt;
     private long pingTimer = -1;
     private long idleTimer = -1;
 
@@ -123,7 +123,14 @@ final class WsConnection {
         client.textMessageHandler(this::fromClient);
         client.binaryMessageHandler(this::fromClient);
         client.pongHandler(b -> lastActivity = System.currentTimeMillis());
-        client.exceptionHandler(e -> LOG.debug("client socket error: {}", e.toString()));
+        client.exceptionHandler(e -> {
+            if (tooBig(e)) {
+                // Vert.x reports an oversized message but would close with 1000 or not at all
+                closeNow(TOO_BIG, "message too big: at most " + ws.maxFrameBytes() + " bytes");
+            } else {
+                LOG.debug("client socket error: {}", e.toString());
+            }
+        });
         client.closeHandler(v -> onClientClosed());
         client.drainHandler(v -> drainOutbound());
 
@@ -641,14 +648,19 @@ final class WsConnection {
             return;
         }
         long now = System.currentTimeMillis();
-        pingSentAt = now;
         client.writePing(Buffer.buffer("moat"));
         long sentAt = now;
         g.vertx.setTimer(ws.liveness().pongTimeoutMillis(), id -> {
-            if (!closed && lastActivity < sentAt && pingSentAt == sentAt) {
+            if (!closed && lastActivity < sentAt) {
                 closeNow(GOING_AWAY, "pong timeout");
             }
         });
+    }
+
+    private static boolean tooBig(Throwable e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return e.getClass().getSimpleName().equals("CorruptedWebSocketFrameException") || m.contains("max message size")
+                || m.contains("max frame") || m.contains("too big") || m.contains("frame length") || m.contains("exceeds");
     }
 
     private void scheduleIdle(long delay) {

@@ -112,7 +112,8 @@ final class WsGate {
                 .setPort(up.portOrDefault())
                 .setSsl(up.ssl())
                 .setURI(up.basePath() + req.uri())
-                .setAllowOriginHeader(false)
+                // Vert.x drops every Origin header when this is false, and makes one up when true and none is set
+                .setAllowOriginHeader(req.getHeader("Origin") != null)
                 .setConnectTimeout(up.connectTimeoutMillis());
         MultiMap h = req.headers();
         for (Map.Entry<String, String> e : h) {
