@@ -43,10 +43,16 @@ public final class GatewayConfig {
      */
     public static GatewaySettings fromMap(Map<String, ?> section, Map<String, String> env, ToIntFunction<String> lineOf,
                                           List<ConfigError> errors) {
+        return fromMap(section, env, lineOf, null, errors);
+    }
+
+    /** As {@link #fromMap(Map, Map, ToIntFunction, List)}, naming the file ({@code moat.yaml}) in each error. */
+    public static GatewaySettings fromMap(Map<String, ?> section, Map<String, String> env, ToIntFunction<String> lineOf,
+                                          String source, List<ConfigError> errors) {
         if (section == null) {
             return null;
         }
-        Ctx ctx = new Ctx(env == null ? Map.of() : env, lineOf == null ? k -> 0 : lineOf, errors);
+        Ctx ctx = new Ctx(env == null ? Map.of() : env, lineOf == null ? k -> 0 : lineOf, source, errors);
         int before = errors.size();
         GatewaySettings s = gateway(ctx, new Node(ctx, "gateway", section));
         return errors.size() == before ? s : null;
@@ -430,24 +436,32 @@ public final class GatewayConfig {
     private static final class Ctx {
         final Map<String, String> env;
         final ToIntFunction<String> lineOf;
+        final String source;
         final List<ConfigError> errors;
         final int start;
 
-        Ctx(Map<String, String> env, ToIntFunction<String> lineOf, List<ConfigError> errors) {
+        Ctx(Map<String, String> env, ToIntFunction<String> lineOf, String source, List<ConfigError> errors) {
             this.env = env;
             this.lineOf = lineOf;
+            this.source = source;
             this.errors = errors;
             this.start = errors.size();
         }
 
+        private final Set<String> errored = new java.util.HashSet<>();
+
+        /** Records one error per key: the first says what is wrong, later ones would only follow from it. */
         void error(String key, String message) {
+            if (!errored.add(key)) {
+                return;
+            }
             int line;
             try {
                 line = lineOf.applyAsInt(key);
             } catch (RuntimeException e) {
                 line = 0;
             }
-            errors.add(new ConfigError(key, line, message));
+            errors.add(new ConfigError(key, line, message, source));
         }
 
         boolean failed() {
