@@ -378,6 +378,10 @@ final class TokenVerifier implements AutoCloseable {
                         return;
                     }
                     Buffer b = ar.result();
+                    if (b.length() > MAX_JWKS_BYTES) {
+                        p.tryFail("JWKS larger than 1MB");
+                        return;
+                    }
                     try {
                         p.tryComplete(load(b.toString(), "gateway.jwt.jwks_url"));
                     } catch (RuntimeException e) {
