@@ -7,6 +7,7 @@ import dev.moat.core.identity.IpAddress;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The active bans, in memory: every decision consults this and never the disk. Exact subjects
@@ -16,7 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * the engine (and, in a fleet, by ban propagation).
  */
 final class BanBook {
+    /** The book is purged of expired exact bans when it reaches this size, and then at twice what is left. */
+    static final int PURGE_MIN = 1024;
+
     private final ConcurrentHashMap<String, Ban> exact = new ConcurrentHashMap<>();
+    private final AtomicInteger purgeAt = new AtomicInteger(PURGE_MIN);
     private final ConcurrentHashMap<Cidr, Ban> byCidr = new ConcurrentHashMap<>();
     private final CidrSet cidrs = new CidrSet();
 
@@ -38,6 +43,37 @@ final class BanBook {
         } else {
             exact.put(ban.subject(), ban);
         }
+    }
+
+    /**
+     * Adds a ban as of {@code nowMillis}. The bans of subjects that never come back are never read
+     * again, so reading cannot drop them once they expire: whenever the book has doubled since the
+     * last purge, the expired ones are dropped here (amortised O(1) a ban, and the book holds at
+     * most about twice the bans in force).
+     */
+    void put(Ban ban, long nowMillis) {
+        put(ban);
+        if (exact.size() >= purgeAt.get()) {
+            purgeExpired(nowMillis);
+            purgeAt.set(Math.max(PURGE_MIN, 2 * exact.size()));
+        }
+    }
+
+    /** Drops the exact bans expired at {@code nowMillis} (removal is conditional: a newer ban of a subject stays). */
+    void purgeExpired(long nowMillis) {
+        exact.values().removeIf(b -> !b.activeAt(nowMillis));
+    }
+
+    /** Bans in force at {@code nowMillis}; the expired exact ones are dropped on the way. */
+    int activeCount(long nowMillis) {
+        purgeExpired(nowMillis);
+        int n = exact.size();
+        for (Ban b : byCidr.values()) {
+            if (b.activeAt(nowMillis)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     void remove(String subject) {

@@ -410,7 +410,7 @@ public final class Moat implements AutoCloseable {
     /** Stores a ban durably, then makes it live in memory and tells listeners. */
     void startBan(Ban ban, String detail) {
         state.putBan(ban);
-        banBook.put(ban);
+        banBook.put(ban, clock.nowMillis());
         state.append(new LogEntry(0, ban.subject(), LogEntry.Kind.BAN, ban.type(), 0, ban.violationCount(),
                 ban.createdAtMillis(), true, detail == null ? ban.reason() : detail, ban.actor(),
                 Map.of("expires_at_ms", Long.toString(ban.expiresAtMillis()), "source", ban.source().wire())));
@@ -423,7 +423,7 @@ public final class Moat implements AutoCloseable {
 
     /** Another node started a ban: make it live here (it is already durable there). */
     public void applyRemoteBan(Ban ban) {
-        banBook.put(ban);
+        banBook.put(ban, clock.nowMillis());
     }
 
     /** Another node lifted a ban. */
@@ -436,8 +436,9 @@ public final class Moat implements AutoCloseable {
         banBook.load(state.activeBans(clock.nowMillis()));
     }
 
+    /** Bans in force now (not counting the expired ones the book has not dropped yet). */
     public int activeBanCount() {
-        return banBook.size();
+        return banBook.activeCount(clock.nowMillis());
     }
 
     // ---- tokens -------------------------------------------------------------------------------
