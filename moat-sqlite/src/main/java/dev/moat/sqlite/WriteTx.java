@@ -48,8 +48,11 @@ final class WriteTx {
 
     WriteTx(Connection connection) throws SQLException {
         this.connection = connection;
+        // the highest seq ever handed out: sqlite_sequence remembers it after the newest rows are
+        // pruned; max(seq) covers a file whose sequence row was lost (both are cheap lookups)
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT seq FROM sqlite_sequence WHERE name = 'log'")) {
+             ResultSet rs = s.executeQuery("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'log'), 0),"
+                     + " coalesce((SELECT max(seq) FROM log), 0))")) {
             nextSeq = (rs.next() ? rs.getLong(1) : 0) + 1;
         }
     }

@@ -43,9 +43,9 @@ public final class ViolationWriteThroughput {
         try (SqliteStateStore store = SqliteStateStore.open(dir)) {
             System.out.printf("moat-sqlite violation write throughput: %d threads, %d s, mode %s, file %s%n",
                     threads, seconds, mode, store.file());
-            System.out.printf("%d cores, load average at start %.2f (other processes share this machine)%n",
+            System.out.printf("%d cores, load average at start %.2f, CPU pressure %s (other processes share this machine)%n",
                     Runtime.getRuntime().availableProcessors(),
-                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), cpuPressure());
             volatileStop = false;
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -85,6 +85,7 @@ public final class ViolationWriteThroughput {
             long processCpu = processCpuNanos() - processCpu0;
             System.out.printf("CPU: writer thread busy %.0f%% of the time; the whole process used %.2f cores%n",
                     100.0 * writerCpu / (elapsed * 1e9), processCpu / (elapsed * 1e9));
+            System.out.printf("CPU pressure at the end: %s%n", cpuPressure());
             long[] io1 = procIo();
             if (io0 != null && io1 != null && total > 0) {
                 System.out.printf("bytes per violation: %,d written by write(2), %,d sent to the disk%n",
@@ -114,6 +115,17 @@ public final class ViolationWriteThroughput {
     private static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
+    /** Linux PSI: the share of the last 10 s in which some runnable task waited for a CPU. */
+    private static String cpuPressure() {
+        try {
+            String some = Files.readAllLines(Path.of("/proc/pressure/cpu")).get(0);
+            int at = some.indexOf("avg10=");
+            return "some avg10=" + some.substring(at + 6, some.indexOf(' ', at)) + "%";
+        } catch (Exception e) {
+            return "n/a";
+        }
     }
 
     /** {wchar, write_bytes} of this process from /proc/self/io, or null off Linux. */
