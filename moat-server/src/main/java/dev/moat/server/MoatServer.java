@@ -160,12 +160,13 @@ public final class MoatServer implements AutoCloseable {
         Offload offload = new Offload(workers);
         ApiRouter api = new ApiRouter(moat, offload, reloader, http,
                 () -> health(rawLimits, rawState, moat), registry::scrape);
+        dev.moat.server.admin.AdminRoutes admin = dev.moat.server.admin.AdminRoutes.create(moat, offload, reloader, http, dev.moat.server.admin.HealthSource.of(() -> health(rawLimits, rawState, moat))); // admin page, /v1/events, /v1/admin/summary (issue 8)
 
         List<HttpServer> servers = new CopyOnWriteArrayList<>();
         try {
             int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
             int port = sharedPort(s.port());
-            await(vertx.deployVerticle(() -> new ApiVerticle(api, s.host(), port, servers),
+            await(vertx.deployVerticle(() -> new ApiVerticle(api, s.host(), port, servers, admin::mount), // admin::mount: issue 8
                     new DeploymentOptions().setInstances(instances)));
             if (servers.stream().mapToInt(HttpServer::actualPort).distinct().count() != 1) {
                 throw new IllegalStateException("the HTTP server instances did not share one port");

@@ -18,6 +18,7 @@ public final class ApiVerticle extends VerticleBase {
     private final String host;
     private final int port;
     private final List<HttpServer> started;
+    private java.util.function.Consumer<io.vertx.ext.web.Router> extraRoutes = r -> { }; // admin page (issue 8)
 
     /** {@code started} collects every server that is listening (for the port, and for graceful shutdown). */
     public ApiVerticle(ApiRouter api, String host, int port, List<HttpServer> started) {
@@ -27,13 +28,22 @@ public final class ApiVerticle extends VerticleBase {
         this.started = started;
     }
 
+    /** Also mounts {@code extraRoutes} (the admin page, issue 8) on this instance's router. */
+    public ApiVerticle(ApiRouter api, String host, int port, List<HttpServer> started,
+                       java.util.function.Consumer<io.vertx.ext.web.Router> extraRoutes) { // admin (issue 8)
+        this(api, host, port, started);
+        this.extraRoutes = extraRoutes;
+    }
+
     @Override
     public Future<?> start() {
         HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost(host).setPort(port)
                 .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setCompressionSupported(false));
-        server.requestHandler(api.router(vertx));
+        io.vertx.ext.web.Router router = api.router(vertx);
+        extraRoutes.accept(router); // admin page (issue 8)
+        server.requestHandler(router);
         return server.listen().onSuccess(started::add);
     }
 }

@@ -1,0 +1,132 @@
+package dev.moat.redis;
+
+import dev.moat.core.limit.LimitSpec;
+import dev.moat.core.store.LeaseGrant;
+import dev.moat.core.store.LimitCall;
+import dev.moat.core.store.LimitOutcome;
+import dev.moat.core.store.LimitStore;
+import dev.moat.core.store.MemoryLimitStore;
+
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/*
+ * How it works and why.
+ *
+ * Wraps the Redis store with the configured on_failure. While RedisHealth says up, every call goes
+ * to Redis, bounded by the timeout; the first failure turns the flag off and the same call is
+ * answered by the fallback, so no exception reaches the engine and no request waits longer than
+ * one timeout. While down, calls go straight to the fallback: local (this node's
+ * MemoryLimitStore: limits hold per node, so a fleet of N admits up to N times a limit), allow,
+ * or deny (refusing with a retry-after of one probe interval). The prober brings Redis back.
+ *
+ * Lease ids say where they came from ("local:" for the memory store, "none:" for leases granted
+ * by allow), so a release goes to the store that granted the lease even after Redis is back.
+ */
+
+/** The limit store of a Redis deployment: Redis, with on_failure local, allow or deny. */
+public final class FailoverLimitStore implements LimitStore {
+    static final String LOCAL_LEASE = "local:";
+    static final String NO_LEASE = "none:";
+
+    private final LimitStore redis;
+    private final MemoryLimitStore local;
+    private final RedisHealth health;
+
+    public FailoverLimitStore(LimitStore redis, MemoryLimitStore local, RedisHealth health) {
+        this.redis = redis;
+        this.local = local;
+        this.health = health;
+    }
+
+    @Override
+    public LimitOutcome[] consume(List<LimitCall> calls, long nowMillis, boolean dryRun) {
+        if (health.isUp()) {
+            try {
+                return redis.consume(calls, nowMillis, dryRun);
+            } catch (IllegalArgumentException misuse) {
+                throw misuse;
+            } catch (RuntimeException e) {
+                health.markDown(e);
+            }
+        }
+        return switch (health.mode()) {
+            case LOCAL -> local.consume(calls, nowMillis, dryRun);
+            case ALLOW -> fixed(calls, true);
+            case DENY -> fixed(calls, false);
+        };
+    }
+
+    private LimitOutcome[] fixed(List<LimitCall> calls, boolean allowed) {
+        LimitOutcome[] out = new LimitOutcome[calls.size()];
+        for (int i = 0; i < out.length; i++) {
+            LimitSpec spec = calls.get(i).limiter().spec();
+            out[i] = allowed ? new LimitOutcome(true, spec.max(), 0, 0)
+                    : new LimitOutcome(false, 0, health.probeMillis(), 0);
+        }
+        return out;
+    }
+
+    @Override
+    public LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis) {
+        if (health.isUp()) {
+            try {
+                return redis.acquireLease(key, max, leaseMillis, nowMillis);
+            } catch (IllegalArgumentException misuse) {
+                throw misuse;
+            } catch (RuntimeException e) {
+                health.markDown(e);
+            }
+        }
+        return switch (health.mode()) {
+            case LOCAL -> {
+                LeaseGrant g = local.acquireLease(key, max, leaseMillis, nowMillis);
+                yield g.allowed() ? new LeaseGrant(true, LOCAL_LEASE + g.leaseId(), g.expiresAtMillis(), g.inFlight(), 0) : g;
+            }
+            case ALLOW -> new LeaseGrant(true, NO_LEASE + Long.toHexString(ThreadLocalRandom.current().nextLong()),
+                    nowMillis + leaseMillis, 1, 0);
+            case DENY -> new LeaseGrant(false, null, 0, 0, health.probeMillis());
+        };
+    }
+
+    @Override
+    public void releaseLease(String leaseId, long nowMillis) {
+        if (leaseId == null || leaseId.startsWith(NO_LEASE)) {
+            return;
+        }
+        if (leaseId.startsWith(LOCAL_LEASE)) {
+            local.releaseLease(leaseId.substring(LOCAL_LEASE.length()), nowMillis);
+            return;
+        }
+        if (health.isUp()) {
+            try {
+                redis.releaseLease(leaseId, nowMillis);
+            } catch (RuntimeException e) {
+                health.markDown(e); // the lease lapses by itself
+            }
+        }
+    }
+
+    /** "redis": the configured store, whatever is answering right now (see {@link #health()}). */
+    @Override
+    public String kind() {
+        return "redis";
+    }
+
+    public boolean redisUp() {
+        return health.isUp();
+    }
+
+    public boolean fallbackActive() {
+        return !health.isUp();
+    }
+
+    public String health() {
+        return health.describe();
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

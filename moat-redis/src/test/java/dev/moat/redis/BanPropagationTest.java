@@ -1,0 +1,141 @@
+package dev.moat.redis;
+
+import dev.moat.core.CheckRequest;
+import dev.moat.core.Decision;
+import dev.moat.core.Moat;
+import dev.moat.core.Reason;
+import dev.moat.core.ban.Ban;
+import dev.moat.core.ban.BanSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two Moat nodes, each with its own connection and RedisBanPropagation, on one real Redis: a ban
+ * or unban through A is in force at B within one second, and B resynchronises its ban book after
+ * its connection drops and comes back.
+ */
+class BanPropagationTest {
+    private static RedisServers.Server server;
+    private RedisStores storesA;
+    private RedisStores storesB;
+    private Moat a;
+    private Moat b;
+    private RedisBanPropagation propagationA;
+    private RedisBanPropagation propagationB;
+
+    @BeforeAll
+    static void startRedis() {
+        server = RedisServers.standalone();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        server.close();
+    }
+
+    @BeforeEach
+    void twoNodes() {
+        String prefix = "prop-" + UUID.randomUUID();
+        storesA = RedisStores.open(server.uri(), List.of(), prefix, "local", 250, null);
+        storesB = RedisStores.open(server.uri(), List.of(), prefix, "local", 250, null);
+        a = Moat.builder().limitStore(storesA.limitStore()).stateStore(storesA.stateStore()).build();
+        b = Moat.builder().limitStore(storesB.limitStore()).stateStore(storesB.stateStore()).build();
+        propagationA = storesA.propagation(a);
+        propagationB = storesB.propagation(b);
+        waitUntil(Duration.ofSeconds(10), () -> propagationA.subscribed() && propagationB.subscribed()
+                && propagationA.resyncs() > 0 && propagationB.resyncs() > 0, "both nodes subscribed");
+    }
+
+    @AfterEach
+    void close() {
+        storesA.close();
+        storesB.close();
+    }
+
+    private static Decision message(Moat node, String user) {
+        return node.check(CheckRequest.builder("message").user(user).ip("203.0.113.7").build());
+    }
+
+    private static boolean banned(Moat node, String user) {
+        Decision d = message(node, user);
+        return !d.allowed() && d.reason() == Reason.BANNED;
+    }
+
+    /** Polls {@code condition} until it holds or {@code limit} has passed; true if it held. */
+    private static boolean within(Duration limit, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    private static void waitUntil(Duration limit, BooleanSupplier condition, String what) {
+        assertThat(within(limit, condition)).as(what + " within " + limit).isTrue();
+    }
+
+    @Test
+    void aBanThroughARefusesTheUserAtBWithinOneSecond() {
+        assertThat(message(b, "mallory").allowed()).isTrue();
+        a.ban("user:mallory", Duration.ofHours(1).toMillis(), "spam wave", "ops-key");
+        assertThat(within(Duration.ofSeconds(1), () -> banned(b, "mallory")))
+                .as("B refuses mallory within one second of the ban at A").isTrue();
+        assertThat(b.banOf("user:mallory").reason()).isEqualTo("spam wave");
+        assertThat(propagationA.applied()).as("A ignores its own message").isZero();
+    }
+
+    @Test
+    void anUnbanThroughALetsTheUserBackAtBWithinOneSecond() {
+        a.ban("user:mallory", Duration.ofHours(1).toMillis(), "spam wave", "ops-key");
+        waitUntil(Duration.ofSeconds(1), () -> banned(b, "mallory"), "ban at B");
+        assertThat(a.unban("user:mallory", "ops-key", "false positive")).isTrue();
+        assertThat(within(Duration.ofSeconds(1), () -> message(b, "mallory").allowed()))
+                .as("B lets mallory back within one second of the unban at A").isTrue();
+    }
+
+    @Test
+    void anAddressBanFromTheRuleAtAAlsoReachesB() {
+        a.ban("cidr:203.0.113.0/24", Duration.ofHours(1).toMillis(), "botnet", "ops-key");
+        assertThat(within(Duration.ofSeconds(1), () -> banned(b, "someone-else")))
+                .as("a CIDR ban covers the address at B").isTrue();
+    }
+
+    @Test
+    void aNodeThatReconnectsResynchronisesBansItMissed() throws Exception {
+        long resyncsBefore = propagationB.resyncs();
+        // a ban B hears nothing about: written to Redis without a message
+        long now = System.currentTimeMillis();
+        storesA.redisStateStore().putBan(new Ban("user:quiet", "manual", "manual", BanSource.MANUAL, now, now + 3_600_000,
+                0, "ops-key"));
+        assertThat(banned(b, "quiet")).as("nobody told B").isFalse();
+
+        // drop every pub/sub connection; Lettuce reconnects and resubscribes, B reloads its book
+        assertThat(server.command("CLIENT", "KILL", "TYPE", "pubsub")).isNotEqualTo("0");
+        waitUntil(Duration.ofSeconds(10), () -> banned(b, "quiet"), "B resynchronised after reconnecting");
+        assertThat(propagationB.resyncs()).isGreaterThan(resyncsBefore);
+
+        // and propagation works again after the reconnect
+        a.ban("user:loud", Duration.ofHours(1).toMillis(), "spam", "ops-key");
+        assertThat(within(Duration.ofSeconds(1), () -> banned(b, "loud"))).isTrue();
+    }
+}

@@ -1,0 +1,259 @@
+package dev.moat.redis;
+
+import dev.moat.core.CheckRequest;
+import dev.moat.core.Decision;
+import dev.moat.core.Moat;
+import dev.moat.core.MoatListener;
+import dev.moat.core.Reason;
+import dev.moat.core.ban.Ban;
+import dev.moat.core.ban.BanSource;
+import dev.moat.core.limit.LimitSpec;
+import dev.moat.core.limit.Limiter;
+import dev.moat.core.store.LeaseGrant;
+import dev.moat.core.store.LimitCall;
+import dev.moat.core.store.LimitOutcome;
+import dev.moat.core.store.LimitStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Redis killed with SIGKILL while several threads drive requests, then restarted on the same
+ * port: no exception reaches a caller, limits fall back as configured, the stores return to Redis
+ * without a restart, and every ban acknowledged while Redis was down is in Redis afterwards.
+ * The server runs with appendonly/appendfsync always, as docs/redis.md recommends, so what was
+ * acknowledged before the kill survives it too.
+ */
+class RedisFailoverTest {
+    private static final RedisStores.Tuning FAST_PROBE = RedisStores.Tuning.defaults().withProbeMillis(50);
+
+    @TempDir
+    Path dataDir;
+    private RedisServers.Server server;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        server = RedisServers.standalone("--appendonly", "yes", "--appendfsync", "always");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        Collections.reverse(closing);
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        server.close();
+    }
+
+    private RedisStores open(String prefix, String onFailure, Path dir) {
+        RedisStores s = RedisStores.open(server.uri(), List.of(), prefix, onFailure, 250, dir, FAST_PROBE);
+        closing.add(s);
+        return s;
+    }
+
+    private static void waitUntil(Duration limit, BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited for " + what).isLessThan(deadline);
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** The bans Redis itself holds, read through a connection of its own. */
+    private List<Ban> bansInRedis(String prefix) {
+        try (RedisConnection c = RedisConnection.open(server.uri(), List.of(), 5_000)) {
+            return new RedisStateStore(c, prefix).activeBans(System.currentTimeMillis());
+        }
+    }
+
+    @Test
+    void killedDuringLoadTheLocalFallbackCountsAndEveryAcknowledgedBanReachesRedis() throws Exception {
+        String prefix = "failover-" + UUID.randomUUID();
+        RedisStores stores = open(prefix, "local", dataDir);
+        Moat moat = Moat.builder().limitStore(stores.limitStore()).stateStore(stores.stateStore()).build();
+        closing.add(stores.propagation(moat));
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        Set<String> acknowledgedWhileDown = ConcurrentHashMap.newKeySet();
+        moat.addListener(new MoatListener() {
+            @Override
+            public void onBanStarted(Ban ban) {
+                acknowledged.add(ban.subject());
+                if (!stores.redisUp()) {
+                    acknowledgedWhileDown.add(ban.subject());
+                }
+            }
+        });
+        moat.ban("user:before", Duration.ofHours(1).toMillis(), "before the outage", "ops-key");
+
+        // load: every thread walks through users and addresses, each sent past its message
+        // limit (40 a minute), so violations are scored and bans start all along
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger decisions = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            Thread th = new Thread(() -> {
+                int i = 0;
+                while (running.get()) {
+                    try {
+                        int who = i / 70;
+                        Decision d = moat.check(CheckRequest.builder("message").user("load" + thread + "-" + who)
+                                .ip("10." + thread + "." + (who / 250 % 250) + "." + (who % 250 + 1)).build());
+                        assertThat(d).isNotNull();
+                        decisions.incrementAndGet();
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                    i++;
+                }
+            }, "load-" + t);
+            threads.add(th);
+            th.start();
+        }
+        waitUntil(Duration.ofSeconds(20), () -> acknowledged.size() > 4, "bans under load");
+
+        server.kill();
+        waitUntil(Duration.ofSeconds(10), () -> stores.fallbackActive() && !stores.redisUp(), "fallback");
+        assertThat(stores.health()).contains("redis down").contains("on_failure local");
+
+        // the fallback counts in memory: a fresh user gets exactly the 40 of the minute
+        int allowed = 0;
+        for (int i = 0; i < 45; i++) {
+            if (moat.check(CheckRequest.builder("message").user("probe").ip("192.0.2.99").build()).allowed()) {
+                allowed++;
+            }
+        }
+        assertThat(allowed).isEqualTo(40);
+        moat.ban("user:during", Duration.ofHours(1).toMillis(), "made while redis was down", "ops-key");
+        waitUntil(Duration.ofSeconds(20), () -> acknowledgedWhileDown.size() > 4, "bans acknowledged during the outage");
+        assertThat(stores.pendingReplay()).isPositive();
+        assertThat(Files.readAllLines(dataDir.resolve(ReplayQueue.FILE_NAME))).as("kept on disk too").isNotEmpty();
+
+        server.restart();
+        waitUntil(Duration.ofSeconds(20), () -> stores.redisUp() && stores.pendingReplay() == 0, "recovery");
+        int before = decisions.get();
+        waitUntil(Duration.ofSeconds(10), () -> decisions.get() > before + 100, "load continuing on redis");
+        running.set(false);
+        for (Thread th : threads) {
+            th.join();
+        }
+        assertThat(failures).as("no exception reached a caller").isEmpty();
+        assertThat(stores.fallbackActive()).isFalse();
+
+        Set<String> inRedis = bansInRedis(prefix).stream().map(Ban::subject).collect(Collectors.toSet());
+        assertThat(inRedis).as("made before the kill, kept by appendfsync always").contains("user:before");
+        assertThat(inRedis).as("every ban acknowledged while redis was down").containsAll(acknowledgedWhileDown);
+        assertThat(inRedis).as("every ban acknowledged at all").containsAll(acknowledged);
+        assertThat(Files.readAllLines(dataDir.resolve(ReplayQueue.FILE_NAME))).as("replayed, then emptied").isEmpty();
+
+        // the limits are back in Redis: a key spent now is there
+        LimitOutcome o = stores.limitStore().consume(List.of(new LimitCall("t.after|user:x", LimitSpec.gcra(5, 60_000).limiter(), 1)),
+                System.currentTimeMillis(), false)[0];
+        assertThat(o.remaining()).isEqualTo(4);
+        assertThat(server.command("EXISTS", stores.redisLimitStore().keys().limit("t.after|user:x", 'g'))).isEqualTo("1");
+    }
+
+    private static LimitOutcome spend(LimitStore store, Limiter limiter) {
+        return store.consume(List.of(new LimitCall("t.one|user:y", limiter, 1)), System.currentTimeMillis(), false)[0];
+    }
+
+    @Test
+    void allowAdmitsEverythingWhileRedisIsDownAndCountsAgainAfter() {
+        RedisStores stores = open("allow-" + UUID.randomUUID(), "allow", null);
+        Limiter once = LimitSpec.fixedWindow(1, 3_600_000).limiter();
+        assertThat(spend(stores.limitStore(), once).allowed()).isTrue();
+        assertThat(spend(stores.limitStore(), once).allowed()).isFalse();
+        server.kill();
+        for (int i = 0; i < 5; i++) {
+            assertThat(spend(stores.limitStore(), once).allowed()).isTrue();
+        }
+        LeaseGrant lease = stores.limitStore().acquireLease("t.c|user:y", 1, 60_000, System.currentTimeMillis());
+        assertThat(lease.allowed()).isTrue();
+        stores.limitStore().releaseLease(lease.leaseId(), System.currentTimeMillis());
+        assertThat(stores.health()).contains("on_failure allow");
+        server.restart();
+        waitUntil(Duration.ofSeconds(20), stores::redisUp, "recovery");
+        assertThat(spend(stores.limitStore(), once).allowed()).as("the window from before the kill, kept by the AOF").isFalse();
+    }
+
+    @Test
+    void denyRefusesEverythingWithARetryWhileRedisIsDown() {
+        RedisStores stores = open("deny-" + UUID.randomUUID(), "deny", null);
+        Limiter many = LimitSpec.gcra(1000, 3_600_000).limiter();
+        assertThat(spend(stores.limitStore(), many).allowed()).isTrue();
+        server.kill();
+        for (int i = 0; i < 5; i++) {
+            LimitOutcome o = spend(stores.limitStore(), many);
+            assertThat(o.allowed()).isFalse();
+            assertThat(o.retryAfterMillis()).isEqualTo(50);
+        }
+        assertThat(stores.limitStore().acquireLease("t.c|user:y", 5, 60_000, System.currentTimeMillis()).allowed()).isFalse();
+        assertThat(stores.health()).contains("on_failure deny");
+        server.restart();
+        waitUntil(Duration.ofSeconds(20), stores::redisUp, "recovery");
+        assertThat(spend(stores.limitStore(), many).allowed()).isTrue();
+    }
+
+    @Test
+    void aBanAcknowledgedDuringAnOutageSurvivesACrashOfTheNodeThroughTheReplayFile() {
+        String prefix = "crash-" + UUID.randomUUID();
+        RedisStores first = open(prefix, "local", dataDir);
+        server.kill();
+        long now = System.currentTimeMillis();
+        Ban ban = new Ban("user:crash", "made during the outage", "manual", BanSource.MANUAL, now, now + 3_600_000, 0, "ops");
+        first.stateStore().putBan(ban);
+        first.stateStore().addScore("user:crash", "logins", 3, now, 0);
+        assertThat(first.pendingReplay()).isEqualTo(2);
+        // the node dies before Redis returns: nothing is replayed by it
+        first.redisHealth().close();
+        first.close();
+        closing.remove(first);
+
+        server.restart();
+        RedisStores second = open(prefix, "local", dataDir);
+        waitUntil(Duration.ofSeconds(20), () -> second.redisUp() && second.pendingReplay() == 0, "replay after restart");
+        assertThat(bansInRedis(prefix)).contains(ban);
+        assertThat(second.stateStore().scores("user:crash", now, 0)).containsEntry("logins", 3.0);
+        Moat moat = Moat.builder().limitStore(second.limitStore()).stateStore(second.stateStore()).build();
+        Decision d = moat.check(CheckRequest.builder("message").user("crash").build());
+        assertThat(d.reason()).isEqualTo(Reason.BANNED);
+    }
+
+    @Test
+    void startingWhileRedisIsDownServesFromTheFallbackThenSwitchesToRedis() {
+        server.kill();
+        RedisStores stores = open("late-" + UUID.randomUUID(), "local", null);
+        assertThat(stores.redisUp()).isFalse();
+        Limiter two = LimitSpec.gcra(2, 3_600_000).limiter();
+        assertThat(spend(stores.limitStore(), two).allowed()).isTrue();
+        server.restart();
+        waitUntil(Duration.ofSeconds(20), stores::redisUp, "connected later");
+        LimitOutcome o = spend(stores.limitStore(), two);
+        assertThat(o.allowed()).isTrue();
+        assertThat(o.remaining()).as("counted in redis now, from empty").isEqualTo(1);
+    }
+}
