@@ -127,14 +127,21 @@ public final class MoatServer implements AutoCloseable {
         if (!"memory".equals(Stores.stateKind(rawState))) {
             state = new LoopGuard(state);   // decisions that reach the disk move to a worker (see Offload)
         }
-        Moat moat = Moat.builder()
-                .policy(config.policy())
-                .limitStore(new TimedLimitStore(rawLimits, registry))
-                .stateStore(state)
-                // asked only while moderation.enabled is true, so a reload can switch it on
-                .moderation(new OpenAiModerationClient(config.moderation().url(), config.moderation().apiKey(),
-                        config.moderation().model(), config.moderation().timeoutMillis()))
-                .build();
+        Moat moat;
+        try {
+            moat = Moat.builder()
+                    .policy(config.policy())
+                    .limitStore(new TimedLimitStore(rawLimits, registry))
+                    .stateStore(state)
+                    // asked only while moderation.enabled is true, so a reload can switch it on
+                    .moderation(new OpenAiModerationClient(config.moderation().url(), config.moderation().apiKey(),
+                            config.moderation().model(), config.moderation().timeoutMillis()))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            rawState.close();
+            rawLimits.close();
+            throw new StartupException(e.getMessage());
+        }
         AtomicReference<HttpSettings> http = new AtomicReference<>(HttpSettings.of(s));
         Reloader reloader = new Reloader(source, config, moat, http, proxies);
         moat.addListener(new MetricsListener(registry, moat));

@@ -472,10 +472,17 @@ final class WsConnection {
             if (verdict != null) {
                 err.put("verdict", verdict.wire());
             }
-            String nsp = p == null ? "/" : p.nsp();
             ArrayNode args = JsonNodeFactory.instance.arrayNode().add(rules.frames.errorEvent()).add(err);
+            if (p == null) {
+                // not about one packet (a kick, ban or disconnect from elsewhere): tell every namespace
+                for (String nsp : namespaces.isEmpty() ? Set.of("/") : namespaces) {
+                    toClient(SocketIo.event(nsp, args.toString()));
+                }
+                return;
+            }
+            String nsp = p.nsp();
             toClient(SocketIo.event(nsp, args.toString()));
-            if (p != null && p.ackId() >= 0 && p.isEvent()) {
+            if (p.ackId() >= 0 && p.isEvent()) {
                 ArrayNode ack = JsonNodeFactory.instance.arrayNode().add(JsonNodeFactory.instance.objectNode().set("error", err));
                 toClient(new SocketIo.Packet(SocketIo.ACK, 0, nsp, p.ackId(), ack.toString()).encode());
             }

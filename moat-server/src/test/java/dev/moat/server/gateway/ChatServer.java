@@ -57,6 +57,13 @@ final class ChatServer implements AutoCloseable {
 
     ChatServer start() throws Exception {
         server = vertx.createHttpServer();
+        server.webSocketHandshakeHandler(h -> {
+            if (h.path().startsWith("/refuse")) {
+                h.reject(403); // an upstream that says no at the handshake
+            } else {
+                h.accept();
+            }
+        });
         server.webSocketHandler(this::onSocket);
         server.requestHandler(this::onRequest);
         server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -98,10 +98,15 @@ abstract class GatewayHarness {
     }
 
     Gateway start(String yaml, MoatPolicy policy) throws Exception {
+        return start(yaml, policy, true);
+    }
+
+    /** {@code onEventLoop} false: engine calls run on the worker pool, as with SQLite or Redis stores. */
+    Gateway start(String yaml, MoatPolicy policy, boolean onEventLoop) throws Exception {
         moat = Moat.builder().policy(policy).build();
         ClientAddressResolver resolver = new ClientAddressResolver(CidrSet.of(Cidr.parse("127.0.0.1/32")),
                 List.of(ClientAddressResolver.ForwardingHeader.X_FORWARDED_FOR));
-        gateway = Gateway.start(vertx, moat, settings(yaml), resolver);
+        gateway = Gateway.start(vertx, moat, settings(yaml), resolver, onEventLoop);
         return gateway;
     }
 

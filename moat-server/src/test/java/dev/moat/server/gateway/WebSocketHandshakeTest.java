@@ -84,7 +84,8 @@ class WebSocketHandshakeTest extends GatewayHarness {
 
     @Test
     void connectionsPerUserAreCappedAndASlotFreesOnClose() throws Exception {
-        start(BASE + "  max_connections_per_user: 2\n");
+        // each refused attempt scores a `concurrent` point: so the retries stay clear of a ban
+        start(BASE + "  max_connections_per_user: 2\n", policy(Map.of(), 100_000));
         WsClient a = user("frank", "203.0.113.10");
         WsClient b = user("frank", "203.0.113.11");
         WsClient.Refused r = refused("/ws", as(Tokens.hs256("frank"), "203.0.113.12"));
@@ -123,5 +124,33 @@ class WebSocketHandshakeTest extends GatewayHarness {
         WsClient.Refused r = refused("/ws", as(Tokens.hs256("g3"), "203.0.113.30"));
         assertThat(r.status()).isEqualTo(429);
         assertThat(r.body()).contains("\"reason\":\"rate_limited\"").contains("retry_after_ms");
+    }
+
+    @Test
+    void anUpstreamRefusalReachesTheClientWithItsStatus() throws Exception {
+        start(BASE);
+        assertThat(refused("/refuse", as(Tokens.hs256("zed"), "203.0.113.40")).status()).isEqualTo(403);
+        assertThat(gateway.stats().openConnections()).isZero();
+    }
+
+    @Test
+    void anUnreachableUpstreamIs502ForHandshakesAndRequests() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        start(BASE.replace("upstream: ${UPSTREAM}", "upstream: http://127.0.0.1:" + closedPort));
+        WsClient.Refused r = refused("/ws", as(Tokens.hs256("zed"), "203.0.113.41"));
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.body()).contains("upstream_unavailable");
+        var http = vertx.createHttpClient();
+        try {
+            int status = http.request(io.vertx.core.http.HttpMethod.GET, gateway.port(), "127.0.0.1", "/api/x")
+                    .compose(req -> req.send()).map(io.vertx.core.http.HttpClientResponse::statusCode)
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(status).isEqualTo(502);
+        } finally {
+            http.close();
+        }
     }
 }
