@@ -622,8 +622,9 @@ final class Binder {
         }
     }
 
+    /** Null when {@code url} is a usable http(s) URL; the message never shows its credentials or query (tokens live there). */
     private static String httpUrlProblem(String url) {
-        String shown = MaskedUri.mask(url);
+        String shown = EffectiveConfig.maskUrl(url);
         try {
             URI u = new URI(url);
             if (u.getScheme() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))) {

@@ -16,7 +16,7 @@ public record ModerationSettings(String url, String apiKey, String model, long t
 
     @Override
     public String toString() {
-        return "ModerationSettings[url=" + url + ", apiKey=" + (apiKey == null || apiKey.isEmpty() ? "" : "****")
+        return "ModerationSettings[url=" + EffectiveConfig.maskUrl(url) + ", apiKey=" + (apiKey == null || apiKey.isEmpty() ? "" : "****")
                 + ", model=" + model + ", timeoutMillis=" + timeoutMillis + "]";
     }
 }

@@ -27,7 +27,7 @@ public record WebhookSettings(String url, long timeoutMillis, int maxAttempts) {
 
     @Override
     public String toString() {
-        return "WebhookSettings[url=" + MaskedUri.mask(url) + ", timeoutMillis=" + timeoutMillis + ", maxAttempts="
+        return "WebhookSettings[url=" + EffectiveConfig.maskUrl(url) + ", timeoutMillis=" + timeoutMillis + ", maxAttempts="
                 + maxAttempts + "]";
     }
 }
