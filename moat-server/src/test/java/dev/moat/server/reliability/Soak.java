@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  *   <li>Errors: any 5xx or I/O failure (a 4xx the load did not ask for counts too).
  *   <li>Heap: {@code jvm_memory_used_bytes{area="heap"}} from {@code /metrics} every 5 s, and the
  *       process's RSS from /proc. GC pauses: from the JVM's own log ({@code -Xlog:gc}).
- *   <li>Idle connections: 20 opened at the start must have been closed by the idle timeout.
+ *   <li>Slow clients: 20 idle connections and 20 trickling a header byte every 5 s, opened at the
+ *       start, must have been cut by the idle timeout (120 s) by the end.
  *   <li>Nothing lost: at the end the node is killed with SIGKILL and started again; every ban it
  *       acknowledged and did not lift must be in force.
  * </ul>
@@ -116,6 +117,20 @@ public final class Soak {
         for (int i = 0; i < 20; i++) {
             idle.add(new RawHttp(moat.port));
         }
+        List<RawHttp> trickling = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            RawHttp c = new RawHttp(moat.port);
+            c.send("POST /v1/check HTTP/1.1\r\nHost: x\r\n");
+            trickling.add(c);
+        }
+        Thread trickler = new Thread(() -> {
+            while (running.get()) {
+                trickling.forEach(c -> c.trySend("X"));
+                MoatProcess.sleep(5_000);
+            }
+        }, "soak-trickler");
+        trickler.setDaemon(true);
+        trickler.start();
         long t0 = System.currentTimeMillis();
         long end = t0 + (long) (minutes * 60_000);
         List<Thread> workers = new ArrayList<>();
@@ -144,6 +159,13 @@ public final class Soak {
         for (RawHttp c : idle) {
             if (c.closedWithin(100)) {
                 idleClosed++;
+            }
+            c.close();
+        }
+        int trickleClosed = 0;
+        for (RawHttp c : trickling) {
+            if (!c.trySend("X") || c.closedWithin(100)) {
+                trickleClosed++;
             }
             c.close();
         }
@@ -185,7 +207,8 @@ public final class Soak {
                 maxRss.get() >> 10));
         report.append(String.format("  GC pauses (-Xlog:gc): %d, total %.0f ms, p99 %.2f ms, max %.2f ms%n", pauses.length,
                 Arrays.stream(pauses).sum(), pctD(pauses, 99), pauses.length == 0 ? 0 : pauses[pauses.length - 1]));
-        report.append(String.format("  idle connections closed by the idle timeout: %d of %d%n", idleClosed, idle.size()));
+        report.append(String.format("  connections cut by the idle timeout: %d of %d idle, %d of %d trickling a header byte"
+                + " every 5 s (slowloris)%n", idleClosed, idle.size(), trickleClosed, trickling.size()));
         report.append(String.format("  kill -9 at the end, restarted in %d ms: %d acknowledged bans in force expected,"
                 + " %d missing%n", restart, expected.size(), missing.size()));
         System.out.print(report);
