@@ -12,6 +12,7 @@ import dev.moat.server.http.ApiRouter;
 import dev.moat.server.http.ApiVerticle;
 import dev.moat.server.http.ConfigControl;
 import dev.moat.server.http.Listen;
+import dev.moat.server.http.LoopGuard;
 import dev.moat.server.http.Health;
 import dev.moat.server.http.HttpSettings;
 import dev.moat.server.http.Offload;
@@ -122,14 +123,25 @@ public final class MoatServer implements AutoCloseable {
             rawLimits.close();
             throw new StartupException("store.data_dir " + config.store().dataDir() + ": " + e.getMessage(), 1, e);
         }
-        Moat moat = Moat.builder()
-                .policy(config.policy())
-                .limitStore(new TimedLimitStore(rawLimits, registry))
-                .stateStore(new TimedStateStore(rawState, registry))
-                // asked only while moderation.enabled is true, so a reload can switch it on
-                .moderation(new OpenAiModerationClient(config.moderation().url(), config.moderation().apiKey(),
-                        config.moderation().model(), config.moderation().timeoutMillis()))
-                .build();
+        StateStore state = new TimedStateStore(rawState, registry);
+        if (!"memory".equals(Stores.stateKind(rawState))) {
+            state = new LoopGuard(state);   // decisions that reach the disk move to a worker (see Offload)
+        }
+        Moat moat;
+        try {
+            moat = Moat.builder()
+                    .policy(config.policy())
+                    .limitStore(new TimedLimitStore(rawLimits, registry))
+                    .stateStore(state)
+                    // asked only while moderation.enabled is true, so a reload can switch it on
+                    .moderation(new OpenAiModerationClient(config.moderation().url(), config.moderation().apiKey(),
+                            config.moderation().model(), config.moderation().timeoutMillis()))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            rawState.close();
+            rawLimits.close();
+            throw new StartupException(e.getMessage());
+        }
         AtomicReference<HttpSettings> http = new AtomicReference<>(HttpSettings.of(s));
         Reloader reloader = new Reloader(source, config, moat, http, proxies);
         moat.addListener(new MetricsListener(registry, moat));
@@ -145,11 +157,7 @@ public final class MoatServer implements AutoCloseable {
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
                         .setClassPathResolvingEnabled(false)));
         WorkerExecutor workers = vertx.createSharedWorkerExecutor("moat-engine", WORKERS);
-        // a decision stays on the event loop only if nothing it may touch can block: memory stores only,
-        // and no moderation service to call (a refusal writes a violation; moderation is a network call)
-        boolean decisionsOnLoop = "memory".equals(rawLimits.kind()) && "memory".equals(Stores.stateKind(rawState))
-                && !config.policy().moderation().enabled();
-        Offload offload = new Offload(workers, decisionsOnLoop);
+        Offload offload = new Offload(workers);
         ApiRouter api = new ApiRouter(moat, offload, reloader, http,
                 () -> health(rawLimits, rawState, moat), registry::scrape);
         dev.moat.server.admin.AdminRoutes admin = dev.moat.server.admin.AdminRoutes.create(moat, offload, reloader, http, dev.moat.server.admin.HealthSource.of(() -> health(rawLimits, rawState, moat))); // admin page, /v1/events, /v1/admin/summary (issue 8)

@@ -79,6 +79,22 @@ class CheckEndpointTest {
     }
 
     @Test
+    void refusalsMovedOffTheEventLoopAreCountedOnce() {
+        // a refusal reaches the durable store, so it is retried on a worker (Offload): exactly once
+        String ip = freshIp();
+        for (int i = 0; i < 7; i++) {
+            s.post("/v1/check", login(ip));
+        }
+        for (int n = 1; n <= 3; n++) {
+            JsonNode d = s.post("/v1/check", login(ip)).json();
+            assertThat(d.get("violation").get("total").asLong()).isEqualTo(n);
+        }
+        JsonNode h = s.get("/v1/violations/ip%3A" + ip).json();
+        assertThat(h.get("scores").get("logins").asLong()).isEqualTo(3);
+        assertThat(h.get("log")).hasSize(3);
+    }
+
+    @Test
     void aDryRunCountsNothing() {
         String ip = freshIp();
         for (int i = 0; i < 10; i++) {

@@ -1,8 +1,10 @@
 package dev.moat.server.http;
 
 import dev.moat.core.CheckRequest;
+import dev.moat.core.Decision;
 import dev.moat.core.Moat;
 import dev.moat.core.policy.Restrictions;
+import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
 /** {@code POST /v1/check}: one decision, always 200 when the request is valid, with the RateLimit fields. */
@@ -17,7 +19,10 @@ final class CheckHandler {
 
     void check(RoutingContext ctx) {
         CheckRequest r = Bodies.checkRequest(Bodies.of(ctx));
-        offload.decide(() -> moat.check(r)).onComplete(ar -> {
+        // a message may be sent to the moderation service: never on the event loop
+        Future<Decision> decision = r.message() != null ? offload.blocking(() -> moat.check(r))
+                : offload.decide(() -> moat.check(r));
+        decision.onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
                 return;

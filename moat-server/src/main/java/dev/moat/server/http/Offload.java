@@ -1,44 +1,67 @@
 package dev.moat.server.http;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 
 import java.util.concurrent.Callable;
 
 /**
- * Where engine calls run. Anything that may write durable state (violations, bans, resets,
- * revocations, reloads) runs on a worker pool, so an fsync never blocks an event loop. A decision
- * ({@code check}, {@code acquire}) may write too (a refusal records a violation, which may start a
- * ban); it stays on the event loop only when every store is in memory, which is known once at
- * start ({@code decisionsOnLoop}).
+ * Where engine calls run, so that a disk sync never blocks an event loop.
+ *
+ * <ul>
+ *   <li>{@link #blocking}: calls that write durable state (reported violations, bans, resets,
+ *       revocations, reloads) run on the worker pool.
+ *   <li>{@link #decide}: a decision ({@code check}, {@code acquire}) is tried on the event loop
+ *       first. Most decisions only touch memory (the ban book, the counters). The durable store
+ *       is wrapped in a {@link LoopGuard}, which throws {@link OnWorker} as soon as a call from an
+ *       event loop reaches it, before that call does anything. That happens when a refusal is
+ *       about to record its violation. The decision is then retried on a worker from the start.
+ *       The first attempt left nothing behind: the engine touches durable state before any other
+ *       side effect of a refusal, and a refused limit spends nothing.
+ *   <li>When every store is in memory ({@code decisionsOnLoop}), decisions stay on the loop.
+ * </ul>
+ *
+ * Handlers send calls that may wait on the network straight to a worker: a message may go to the
+ * moderation service.
  */
 public final class Offload {
     private final WorkerExecutor workers;
-    private final boolean decisionsOnLoop;
 
-    public Offload(WorkerExecutor workers, boolean decisionsOnLoop) {
-        this.workers = workers;
-        this.decisionsOnLoop = decisionsOnLoop;
-    }
+    /** Thrown by {@link LoopGuard} when durable state is reached from an event loop: retry on a worker. */
+    public static final class OnWorker extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final OnWorker INSTANCE = new OnWorker();
 
-    /** A decision: on the loop when every store is in memory, else on a worker. */
-    public <T> Future<T> decide(Callable<T> call) {
-        if (decisionsOnLoop) {
-            try {
-                return Future.succeededFuture(call.call());
-            } catch (Exception e) {
-                return Future.failedFuture(e);
-            }
+        private OnWorker() {
+            super("durable state reached from an event loop; retried on a worker", null, false, false);
         }
-        return workers.executeBlocking(call, false);
     }
 
-    /** A call that may touch disk: always on a worker. */
+    public Offload(WorkerExecutor workers) {
+        this.workers = workers;
+    }
+
+    /** The guard's check: throws {@link OnWorker} on an event-loop thread. */
+    public static void offLoop() {
+        if (Context.isOnEventLoopThread()) {
+            throw OnWorker.INSTANCE;
+        }
+    }
+
+    /** A decision: on the loop while it stays in memory, else (from the start) on a worker. */
+    public <T> Future<T> decide(Callable<T> call) {
+        try {
+            return Future.succeededFuture(call.call());
+        } catch (OnWorker e) {
+            return workers.executeBlocking(call, false);
+        } catch (Exception e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** A call that may touch disk or the network: always on a worker. */
     public <T> Future<T> blocking(Callable<T> call) {
         return workers.executeBlocking(call, false);
-    }
-
-    public boolean decisionsOnLoop() {
-        return decisionsOnLoop;
     }
 }
