@@ -378,9 +378,8 @@ w("`CompiledPolicy` and append only the retry time; keep the address's subject s
 w("`Identity` instead of concatenating it per lookup. The whole decision (`DecisionBenchmark`,")
 dm = get("DecisionBenchmark.OneThread.moat")
 w(f"{alloc(dm)} per call) adds, by `-prof stack`: `Subject.parse` of the `user:` text `Identity` has just")
-w("built (`Subject.Kind.ofPrefix`'s case-insensitive compare), hashing each freshly concatenated key,")
-w("and `By.wire()`, which lower-cases the enum's name on every call, once per limit per decision (a")
-w("constant per enum value would do).")
+w("built (`Subject.Kind.ofPrefix`'s case-insensitive compare) and hashing each freshly")
+w("concatenated key.")
 w("")
 if heap:
     fp = heap.get("fingerprint_prototype_bytes_per_key")
@@ -393,8 +392,7 @@ if heap:
     w(f"instead of its text; the same layout measured {fp:.1f} bytes per key in this run, and with the")
     w(f"16-byte cell of fix 1 it would be about {fp + 16:.0f}, still under 128. The memory store never needs")
     w("the text back (eviction only removes map keys). Its cost is the hash per call, not measured")
-    w("here. `MemoryLimitStore.DEFAULT_MAX_KEYS`'s comment (\"about 128 MB of heap at the measured cost")
-    w(f"per key\") should say about {heap['moat_bytes_per_key'] * 1e6 / 1e6:.0f} MB.")
+    w("here.")
     w("")
 if viol:
     w("**4. Durable violations.** The engine records a violation as `addScore` then `append`: two")
