@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "moat", mixinStandardHelpOptions = true, versionProvider = MoatCommand.Version.class,
         description = "Abuse protection for chat servers: rate limits, violation scores, bans.",
         subcommands = {ServeCommand.class, CheckCommand.class, BansCommand.class, ViolationsCommand.class,
-                ConfigCommand.class, PresetsCommand.class, CommandLine.HelpCommand.class},
+                ConfigCommand.class, PresetsCommand.class, WarmupCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  done (check: allowed)",
                 "  1  no: refused, not found, or key denied (serve: could not start)",

@@ -130,6 +130,13 @@ class CliTest {
     }
 
     @Test
+    void theHiddenWarmupStartsAndStopsAThrowawayServer() {
+        Run r = moat("cds-warmup");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(moat("--help").out()).doesNotContain("cds-warmup");
+    }
+
+    @Test
     void theEmbeddedDefaultConfigChecksAndExplains() {
         Run check = moat("config", "check");
         assertThat(check.code()).as(check.err()).isZero();
