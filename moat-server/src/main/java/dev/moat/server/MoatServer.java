@@ -14,6 +14,7 @@ import dev.moat.server.http.ApiVerticle;
 import dev.moat.server.http.ConfigControl;
 import dev.moat.server.http.Listen;
 import dev.moat.server.http.LoopGuard;
+import dev.moat.server.http.LoopGuardLimits;
 import dev.moat.server.http.Health;
 import dev.moat.server.http.HttpSettings;
 import dev.moat.server.http.Offload;
@@ -129,7 +130,9 @@ public final class MoatServer implements AutoCloseable {
         try {
             moat = Moat.builder()
                     .policy(config.policy())
-                    .limitStore(new TimedLimitStore(rawLimits, registry))
+                    .limitStore("memory".equals(rawLimits.kind()) ? new TimedLimitStore(rawLimits, registry)
+                            // a Redis round trip never runs on an event loop
+                            : new LoopGuardLimits(new TimedLimitStore(rawLimits, registry)))
                     .stateStore(state)
                     // asked only while moderation.enabled is true, so a reload can switch it on
                     .moderation(new OpenAiModerationClient(config.moderation().url(), config.moderation().apiKey(),
