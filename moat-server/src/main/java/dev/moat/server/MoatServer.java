@@ -165,7 +165,7 @@ public final class MoatServer implements AutoCloseable {
                 () -> {
                     Health h = health(stores, moat);
                     return new dev.moat.server.admin.HealthSource.StoreHealth(h.ok(), h.store(), h.stateStore(),
-                            h.problem(), stores.redisUp(), stores.fallbackActive());
+                            h.problem(), h.redisUp(), h.fallbackActive());
                 }); // admin page, /v1/events, /v1/admin/summary (issue 8)
 
         List<HttpServer> servers = new CopyOnWriteArrayList<>();
@@ -235,7 +235,7 @@ public final class MoatServer implements AutoCloseable {
     private static Health health(Stores stores, Moat moat) {
         Optional<String> problem = stores.problem();
         return new Health(problem.isEmpty(), stores.limits().kind(), stores.stateKind(), moat.activeBanCount(),
-                problem.orElse(null));
+                problem.orElse(null), stores.redisUp(), stores.fallbackActive());
     }
 
     private static void closeQuietly(AutoCloseable c) {
