@@ -28,10 +28,11 @@ import java.util.stream.Stream;
  *
  * <ul>
  *   <li>{@code engine}: {@code Moat.reportViolation} with a {@link SqliteStateStore}, as the server
- *       records a violation today: the score update and the log line, each its own durable write
- *       (two commit waits). Bans off, so that every violation costs the same.</li>
+ *       records a violation: the score update and the log line through
+ *       {@code StateStore.recordViolation}, one durable write (one commit wait; two before the
+ *       engine called it). Bans off, so that every violation costs the same.</li>
  *   <li>{@code store-combined}: {@link SqliteStateStore#recordViolation}, score and log line in one
- *       write (one commit wait); the engine does not call it yet.</li>
+ *       write (one commit wait), without the engine around it.</li>
  *   <li>{@code fsync}: one thread appending 1 KiB and calling {@code force} in a loop.</li>
  * </ul>
  *
@@ -62,7 +63,7 @@ public final class ViolationThroughput {
             MoatPolicy policy = MoatPolicy.defaults()
                     .withBans(new BanPolicy(false, 20, 2L * 3600 * 1000, true, 64, 1, 30L * 24 * 3600 * 1000));
             Moat moat = Moat.builder().policy(policy).stateStore(store).build();
-            engine = run("engine (Moat.reportViolation, 2 commit waits)", threads, seconds, random -> {
+            engine = run("engine (Moat.reportViolation, 1 commit wait)", threads, seconds, random -> {
                 String ip = "203.0." + random.nextInt(40) + "." + random.nextInt(250);
                 moat.reportViolation("message_limit", null, ip, null, null);
             });
