@@ -1,6 +1,5 @@
 package dev.moat.server.gateway;
 
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.core.Decision;
