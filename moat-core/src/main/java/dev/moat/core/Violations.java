@@ -28,9 +28,13 @@ import java.util.Map;
  * are never banned, and a request with an exempt user or address bans nobody. An automatic ban
  * never replaces a ban in force that lasts longer. A duration of 0 is a soft ban: the verdict is ban, nothing is stored.
  *
- * Order of writes: the ban goes to the durable store (and the in-memory book) before the score's
- * log entry, and all of them before the caller gets its answer, so an acknowledged ban survives
- * a crash.
+ * Order of writes: the score and its log entry go to the store in one call (StateStore
+ * .recordViolation: one commit with SQLite), the entry saying whether a ban starts; then the bans
+ * go to the durable store and the in-memory book; all of them before the caller gets its answer,
+ * so an acknowledged ban survives a crash. A crash between the two leaves a logged crossing whose
+ * ban was never stored, for a request that was never answered. Whether a ban starts is worked out
+ * before the write from the ban book and ban counts; a ban started or lifted concurrently in
+ * between can make the entry's ban_started disagree with what this call then does.
  */
 
 /** Scores violations and starts bans. */
@@ -67,30 +71,25 @@ final class Violations {
             return null;
         }
         String key = vp.scoreKey(type);
+        // Everything the ban rule needs besides the score change is known before the write: who
+        // would be banned (exemptions are policy) and, for a target already banned, whether its
+        // ban in force outlasts the one it would get. So the log entry can say whether a ban
+        // starts, and score and entry go to the store in one call (one commit with SQLite).
+        List<String> targets = bp.enabled() && score > 0 ? banTargets(p, bp, userSubject, ip, ipSubject, scored) : List.of();
         ScoreChange change;
         if (dryRun) {
             double current = state.scores(scored, nowMillis, vp.halfLifeMillis()).getOrDefault(key, 0.0);
             change = new ScoreChange(current, current + score);
         } else {
-            change = state.addScore(scored, key, score, nowMillis, vp.halfLifeMillis());
+            boolean wouldStart = wouldStartABan(bp, targets, nowMillis);
+            change = state.recordViolation(scored, key, score, nowMillis, vp.halfLifeMillis(),
+                    c -> new LogEntry(0, scored, LogEntry.Kind.VIOLATION, type, score, c.current(), nowMillis,
+                            wouldStart && crossed(bp, score, c), detail, "moat", facts)).change();
         }
         ViolationRecord record = new ViolationRecord(type, score, change.current(), scored);
-        boolean crossed = bp.enabled() && score > 0 && bp.crossed(change.previous(), change.current());
         Ban first = null;
-        boolean started = false;
         boolean soft = false;
-        if (crossed) {
-            List<String> targets = new ArrayList<>(2);
-            // A request with any exempt party starts no ban at all: banning the address of an
-            // exempt user would lock out everyone else behind it for traffic we promised to allow,
-            // and banning a user who came from an exempt range contradicts that range's exemption.
-            boolean exemptRequest = p.isExempt(userSubject, ip, null, null) || p.isExemptSubject(scored);
-            if (!exemptRequest) {
-                targets.add(scored);
-                if (bp.banIp() && ipSubject != null && !ipSubject.equals(scored)) {
-                    targets.add(ipSubject);
-                }
-            }
+        if (crossed(bp, score, change)) {
             String reason = reasonFor(type);
             for (String subject : targets) {
                 int n = state.banCount(subject) + 1;
@@ -111,20 +110,62 @@ final class Violations {
                 Ban ban = new Ban(subject, reason, type, BanSource.AUTO, nowMillis, nowMillis + duration,
                         (long) Math.floor(change.current()), "moat");
                 if (!dryRun) {
+                    // durable before record() returns, so before the caller answers
                     moat.startBan(ban, detail == null ? "score " + fmt(change.current()) + " for " + type : detail);
                 }
-                started = true;
                 if (first == null) {
                     first = ban;
                 }
             }
         }
         if (!dryRun) {
-            state.append(new LogEntry(0, scored, LogEntry.Kind.VIOLATION, type, score, change.current(), nowMillis,
-                    started || soft, detail, "moat", facts));
             moat.emitViolation(record, request);
         }
         return new Outcome(record, first, soft && first == null);
+    }
+
+    /** Whether this violation's score change reaches or crosses a multiple of bans.interval. */
+    private static boolean crossed(BanPolicy bp, double score, ScoreChange change) {
+        return bp.enabled() && score > 0 && bp.crossed(change.previous(), change.current());
+    }
+
+    /**
+     * Who a crossing bans: the scored subject and, with ban_ip, the request's address. Nobody when
+     * any party is exempt: banning the address of an exempt user would lock out everyone else
+     * behind it for traffic we promised to allow, and banning a user who came from an exempt range
+     * contradicts that range's exemption.
+     */
+    private static List<String> banTargets(CompiledPolicy p, BanPolicy bp, String userSubject, IpAddress ip,
+                                           String ipSubject, String scored) {
+        if (p.isExempt(userSubject, ip, null, null) || p.isExemptSubject(scored)) {
+            return List.of();
+        }
+        List<String> targets = new ArrayList<>(2);
+        targets.add(scored);
+        if (bp.banIp() && ipSubject != null && !ipSubject.equals(scored)) {
+            targets.add(ipSubject);
+        }
+        return targets;
+    }
+
+    /**
+     * Whether a crossing now would start a ban (or a soft ban) for some target: yes for a target
+     * with no ban in force; for one already banned, only when the ban it would get is soft or
+     * outlasts the one in force. Reads the ban count only for targets already banned (rare:
+     * check() stops banned subjects before they can violate).
+     */
+    private boolean wouldStartABan(BanPolicy bp, List<String> targets, long nowMillis) {
+        for (String subject : targets) {
+            Ban current = banBook.get(subject, nowMillis);
+            if (current == null) {
+                return true;
+            }
+            long duration = bp.durationMillisFor(state.banCount(subject) + 1);
+            if (duration == 0 || current.expiresAtMillis() < nowMillis + duration) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The refusal reason a violation type stands for, used as the ban's reason. */

@@ -34,6 +34,12 @@ import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moat.core.policy.By;
+import dev.moat.core.policy.LimitConfig;
+import dev.moat.core.policy.MoatPolicy;
+import dev.moat.core.policy.RateLimits;
+import dev.moat.core.policy.RealmLimits;
+
 /**
  * Redis killed with SIGKILL while several threads drive requests, then restarted on the same
  * port: no exception reaches a caller, limits fall back as configured, the stores return to Redis
@@ -42,6 +48,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * acknowledged before the kill survives it too.
  */
 class RedisFailoverTest {
+    /** The test pins its own limit (LibreChat's 40 messages a minute per user) instead of a preset's. */
+    private static final MoatPolicy FORTY_MESSAGES_A_MINUTE = MoatPolicy.defaults().withRateLimits(new RateLimits("none",
+            new RealmLimits(java.util.Map.of("message", List.of(LimitConfig.of(LimitSpec.gcra(40, 60_000), By.USER))),
+                    java.util.Map.of(), java.util.Map.of()), RealmLimits.EMPTY, List.of()));
+
     private static final RedisStores.Tuning FAST_PROBE = RedisStores.Tuning.defaults().withProbeMillis(50);
 
     @TempDir
@@ -93,7 +104,8 @@ class RedisFailoverTest {
     void killedDuringLoadTheLocalFallbackCountsAndEveryAcknowledgedBanReachesRedis() throws Exception {
         String prefix = "failover-" + UUID.randomUUID();
         RedisStores stores = open(prefix, "local", dataDir);
-        Moat moat = Moat.builder().limitStore(stores.limitStore()).stateStore(stores.stateStore()).build();
+        Moat moat = Moat.builder().policy(FORTY_MESSAGES_A_MINUTE).limitStore(stores.limitStore())
+                .stateStore(stores.stateStore()).build();
         closing.add(stores.propagation(moat));
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         Set<String> acknowledgedWhileDown = ConcurrentHashMap.newKeySet();

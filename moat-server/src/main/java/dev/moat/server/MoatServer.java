@@ -8,11 +8,13 @@ import dev.moat.core.store.StateStore;
 import dev.moat.server.config.ConfigException;
 import dev.moat.server.config.MoatConfig;
 import dev.moat.server.config.ServerSettings;
+import dev.moat.server.gateway.Gateway;
 import dev.moat.server.http.ApiRouter;
 import dev.moat.server.http.ApiVerticle;
 import dev.moat.server.http.ConfigControl;
 import dev.moat.server.http.Listen;
 import dev.moat.server.http.LoopGuard;
+import dev.moat.server.http.LoopGuardLimits;
 import dev.moat.server.http.Health;
 import dev.moat.server.http.HttpSettings;
 import dev.moat.server.http.Offload;
@@ -63,8 +65,9 @@ public final class MoatServer implements AutoCloseable {
     private final WorkerExecutor workers;
     private final List<HttpServer> servers;
     private final Moat moat;
-    private final StateStore state;
-    private final LimitStore limits;
+    private final Stores stores;
+    private final AutoCloseable propagation;
+    private final Gateway gateway;
     private final Reloader reloader;
     private final ClientAddressResolver clientAddresses;
     private final PrometheusMeterRegistry registry;
@@ -73,15 +76,16 @@ public final class MoatServer implements AutoCloseable {
     private ApiRouter api;
     private boolean closed;
 
-    private MoatServer(Vertx vertx, WorkerExecutor workers, List<HttpServer> servers, Moat moat, StateStore state,
-                       LimitStore limits, Reloader reloader, ClientAddressResolver clientAddresses,
-                       PrometheusMeterRegistry registry, long housekeepingTimer, WebhookReporter webhook) {
+    private MoatServer(Vertx vertx, WorkerExecutor workers, List<HttpServer> servers, Moat moat, Stores stores,
+                       Reloader reloader, ClientAddressResolver clientAddresses, PrometheusMeterRegistry registry,
+                       long housekeepingTimer, WebhookReporter webhook, AutoCloseable propagation, Gateway gateway) {
         this.vertx = vertx;
         this.workers = workers;
         this.servers = servers;
         this.moat = moat;
-        this.state = state;
-        this.limits = limits;
+        this.stores = stores;
+        this.propagation = propagation;
+        this.gateway = gateway;
         this.reloader = reloader;
         this.clientAddresses = clientAddresses;
         this.registry = registry;
@@ -115,33 +119,30 @@ public final class MoatServer implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
 
-        LimitStore rawLimits = Stores.limitStore(config.store());
-        StateStore rawState;
-        try {
-            rawState = Stores.stateStore(config.store());
-        } catch (RuntimeException e) {
-            rawLimits.close();
-            throw new StartupException("store.data_dir " + config.store().dataDir() + ": " + e.getMessage(), 1, e);
-        }
+        Stores stores = Stores.open(config.store());
+        LimitStore rawLimits = stores.limits();
+        StateStore rawState = stores.state();
         StateStore state = new TimedStateStore(rawState, registry);
-        if (!"memory".equals(Stores.stateKind(rawState))) {
+        if (!"memory".equals(stores.stateKind())) {
             state = new LoopGuard(state);   // decisions that reach the disk move to a worker (see Offload)
         }
         Moat moat;
         try {
             moat = Moat.builder()
                     .policy(config.policy())
-                    .limitStore(new TimedLimitStore(rawLimits, registry))
+                    .limitStore("memory".equals(rawLimits.kind()) ? new TimedLimitStore(rawLimits, registry)
+                            // a Redis round trip never runs on an event loop
+                            : new LoopGuardLimits(new TimedLimitStore(rawLimits, registry)))
                     .stateStore(state)
                     // asked only while moderation.enabled is true, so a reload can switch it on
                     .moderation(new OpenAiModerationClient(config.moderation().url(), config.moderation().apiKey(),
                             config.moderation().model(), config.moderation().timeoutMillis()))
                     .build();
         } catch (IllegalArgumentException e) {
-            rawState.close();
-            rawLimits.close();
+            stores.close();
             throw new StartupException(e.getMessage());
         }
+        AutoCloseable propagation = stores.attach(moat);
         AtomicReference<HttpSettings> http = new AtomicReference<>(HttpSettings.of(s));
         Reloader reloader = new Reloader(source, config, moat, http, proxies);
         moat.addListener(new MetricsListener(registry, moat));
@@ -159,8 +160,13 @@ public final class MoatServer implements AutoCloseable {
         WorkerExecutor workers = vertx.createSharedWorkerExecutor("moat-engine", WORKERS);
         Offload offload = new Offload(workers);
         ApiRouter api = new ApiRouter(moat, offload, reloader, http,
-                () -> health(rawLimits, rawState, moat), registry::scrape);
-        dev.moat.server.admin.AdminRoutes admin = dev.moat.server.admin.AdminRoutes.create(moat, offload, reloader, http, dev.moat.server.admin.HealthSource.of(() -> health(rawLimits, rawState, moat))); // admin page, /v1/events, /v1/admin/summary (issue 8)
+                () -> health(stores, moat), registry::scrape);
+        dev.moat.server.admin.AdminRoutes admin = dev.moat.server.admin.AdminRoutes.create(moat, offload, reloader, http,
+                () -> {
+                    Health h = health(stores, moat);
+                    return new dev.moat.server.admin.HealthSource.StoreHealth(h.ok(), h.store(), h.stateStore(),
+                            h.problem(), h.redisUp(), h.fallbackActive());
+                }); // admin page, /v1/events, /v1/admin/summary (issue 8)
 
         List<HttpServer> servers = new CopyOnWriteArrayList<>();
         try {
@@ -177,18 +183,32 @@ public final class MoatServer implements AutoCloseable {
                 webhook.close();
             }
             moat.close();
-            rawState.close();
-            rawLimits.close();
+            closeQuietly(propagation);
+            stores.close();
             throw new StartupException("cannot listen on " + Listen.format(s.host(), s.port()) + ": "
                     + rootMessage(e), 1, e);
         }
+        Gateway gateway = null;
+        if (config.gateway() != null) {
+            try {
+                gateway = Gateway.start(vertx, moat, config.gateway(), clientAddresses);
+            } catch (RuntimeException e) {
+                vertx.close();
+                moat.close();
+                closeQuietly(propagation);
+                stores.close();
+                throw new StartupException("gateway: " + rootMessage(e), 1, e);
+            }
+        }
         long housekeeping = vertx.setPeriodic(3_600_000, id -> workers.executeBlocking(moat::pruneLog, false));
-        MoatServer server = new MoatServer(vertx, workers, servers, moat, rawState, rawLimits, reloader,
-                clientAddresses, registry, housekeeping, webhook);
+        MoatServer server = new MoatServer(vertx, workers, servers, moat, stores, reloader,
+                clientAddresses, registry, housekeeping, webhook, propagation, gateway);
         server.api = api;
         LOG.atInfo().addKeyValue("event", "started")
                 .addKeyValue("listen", Listen.format(s.host(), server.port()))
-                .addKeyValue("store", rawLimits.kind()).addKeyValue("state_store", Stores.stateKind(rawState))
+                .addKeyValue("store", rawLimits.kind()).addKeyValue("state_store", stores.stateKind())
+                .addKeyValue("gateway", gateway == null ? "off" : Listen.format(config.gateway().host(),
+                        gateway.port()))
                 .addKeyValue("data_dir", config.store().dataDir())
                 .addKeyValue("preset", config.policy().rateLimits().preset())
                 .addKeyValue("api_keys", s.apiKeys().size()).addKeyValue("config_version", config.version())
@@ -212,10 +232,23 @@ public final class MoatServer implements AutoCloseable {
         }
     }
 
-    private static Health health(LimitStore limits, StateStore state, Moat moat) {
-        Optional<String> problem = Stores.stateProblem(state);
-        return new Health(problem.isEmpty(), limits.kind(), Stores.stateKind(state), moat.activeBanCount(),
-                problem.orElse(null));
+    private static Health health(Stores stores, Moat moat) {
+        Optional<String> problem = stores.problem();
+        return new Health(problem.isEmpty(), stores.limits().kind(), stores.stateKind(), moat.activeBanCount(),
+                problem.orElse(null), stores.redisUp(), stores.fallbackActive());
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("could not close {}: {}", c.getClass().getSimpleName(), rootMessage(e));
+        }
+    }
+
+    /** The gateway, or null when the config has no {@code gateway:} section. */
+    public Gateway gateway() {
+        return gateway;
     }
 
     private static <T> T await(Future<T> f) throws Exception {
@@ -271,6 +304,9 @@ public final class MoatServer implements AutoCloseable {
         closed = true;
         LOG.atInfo().addKeyValue("event", "stopping").log("moat stopping: draining in-flight requests");
         vertx.cancelTimer(housekeepingTimer);
+        if (gateway != null) {
+            gateway.close();
+        }
         for (HttpServer server : servers) {
             try {
                 await(server.shutdown(Duration.ofSeconds(DRAIN_SECONDS)));
@@ -289,8 +325,8 @@ public final class MoatServer implements AutoCloseable {
             if (webhook != null) {
                 webhook.close();
             }
-            state.close();
-            limits.close();
+            closeQuietly(propagation);
+            stores.close();
             try {
                 await(vertx.close());
             } catch (Exception e) {

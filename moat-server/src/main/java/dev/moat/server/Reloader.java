@@ -87,12 +87,15 @@ final class Reloader implements ConfigControl {
         if (!next.webhook().equals(running.webhook())) {
             restart.add("webhook");
         }
+        if (!java.util.Objects.equals(running.gateway(), next.gateway())) {
+            restart.add("gateway");
+        }
         ServerSettings effectiveServer = new ServerSettings(running.server().host(), running.server().port(), s.apiKeys(),
                 s.trustedProxies(), s.maxBodyBytes(), s.logMessageText());
         http.set(HttpSettings.of(effectiveServer));
         TrustedProxies.sync(trustedProxies, proxies);
         current = new MoatConfig(effectiveServer, running.store(), next.policy(), running.moderation(), running.webhook(),
-                next.version());
+                next.version(), running.gateway());
         LOG.atInfo().addKeyValue("event", "reload").addKeyValue("version", next.version())
                 .addKeyValue("restart_required", String.join(",", restart))
                 .log("config reloaded" + (restart.isEmpty() ? "" : "; needs a restart to apply " + restart));

@@ -8,6 +8,7 @@ import dev.moat.core.ban.ScoreChange;
 import dev.moat.core.ban.ScoreDecay;
 import dev.moat.core.store.Cursors;
 import dev.moat.core.store.Page;
+import dev.moat.core.store.RecordedViolation;
 import dev.moat.core.store.StateStore;
 import org.sqlite.SQLiteConfig;
 
@@ -485,29 +486,24 @@ public final class SqliteStateStore implements StateStore {
     }
 
     /**
-     * Records one violation in one commit: adds {@code score} to the subject's score for
-     * {@code type} like {@link #addScore}, then appends the log entry that {@code entryFor} makes
-     * from the score change (so the entry can carry the new total and whether a ban started).
-     * Equivalent to {@code addScore} followed by {@code append}, at half the commit waits, and the
-     * log line and the score can never disagree. Not part of {@link StateStore} (yet).
+     * Records one violation in one commit: the score change and the log entry that
+     * {@code entryFor} makes from it, at half the commit waits of {@code addScore} then
+     * {@code append}; the log line and the score can never disagree.
      *
      * @param entryFor runs on the writer thread inside the transaction: it must be quick and must
      *                 not call this store
      */
-    public ViolationRecord recordViolation(String subject, String type, double score, long nowMillis,
-                                           long halfLifeMillis, Function<ScoreChange, LogEntry> entryFor) {
+    @Override
+    public RecordedViolation recordViolation(String subject, String type, double score, long nowMillis,
+                                             long halfLifeMillis, Function<ScoreChange, LogEntry> entryFor) {
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(entryFor, "entryFor");
         return write("recordViolation " + subject, t -> {
             ScoreChange change = addScore(t, subject, type, score, nowMillis, halfLifeMillis);
             LogEntry entry = Objects.requireNonNull(entryFor.apply(change), "entryFor returned null");
-            return new ViolationRecord(change, append(t, entry, Facts.encode(entry.facts())));
+            return new RecordedViolation(change, append(t, entry, Facts.encode(entry.facts())));
         });
-    }
-
-    /** The outcome of {@link #recordViolation}: the score change and the stored log entry. */
-    public record ViolationRecord(ScoreChange change, LogEntry entry) {
     }
 
     @Override

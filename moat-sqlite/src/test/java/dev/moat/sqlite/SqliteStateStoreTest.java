@@ -281,7 +281,7 @@ class SqliteStateStoreTest {
         s.addScore("user:alice", "logins", 19, now(), 0);
         long commits = s.commits();
 
-        SqliteStateStore.ViolationRecord r = s.recordViolation("user:alice", "logins", 1, now(), 0,
+        dev.moat.core.store.RecordedViolation r = s.recordViolation("user:alice", "logins", 1, now(), 0,
                 change -> new LogEntry(0, "user:alice", LogEntry.Kind.VIOLATION, "logins", 1, change.current(), now(),
                         Math.floor(change.previous() / 20) < Math.floor(change.current() / 20), "", "moat", Map.of("ip", "203.0.113.7")));
 
@@ -292,6 +292,28 @@ class SqliteStateStoreTest {
         assertThat(r.entry().banStarted()).isTrue();
         assertThat(s.log("user:alice", null, 10).items()).containsExactly(r.entry());
         assertThat(s.scores("user:alice", now(), 0)).containsEntry("logins", 20.0);
+    }
+
+    @Test
+    void theEngineRecordsAViolationInOneCommitAndItsBanBeforeReturning() {
+        SqliteStateStore s = open();
+        dev.moat.core.Moat moat = dev.moat.core.Moat.builder().policy(dev.moat.core.policy.MoatPolicy.defaults())
+                .stateStore(s).clock(clock).build();
+
+        long commits = s.commits();
+        dev.moat.core.Moat.ViolationResult below = moat.reportViolation("message_limit", "alice", "203.0.113.7", 19.0, null);
+        assertThat(below.ban()).isNull();
+        assertThat(s.commits() - commits).as("score and log line in one commit").isEqualTo(1);
+
+        dev.moat.core.Moat.ViolationResult crossing = moat.reportViolation("message_limit", "alice", "203.0.113.7", 1.0, null);
+        assertThat(crossing.ban()).isNotNull();
+        SqliteStateStore reopened = reopen(s);
+        assertThat(reopened.activeBans(now())).extracting(Ban::subject).containsExactlyInAnyOrder("user:alice", "ip:203.0.113.7");
+        List<LogEntry> log = reopened.log("user:alice", null, 10).items();
+        assertThat(log).extracting(LogEntry::kind)
+                .containsExactly(LogEntry.Kind.BAN, LogEntry.Kind.VIOLATION, LogEntry.Kind.VIOLATION);
+        assertThat(log).extracting(LogEntry::banStarted).containsExactly(true, true, false);
+        assertThat(log.get(1).total()).isEqualTo(20);
     }
 
     @Test

@@ -20,9 +20,9 @@ import java.util.stream.Stream;
  * java -cp ... dev.moat.sqlite.ViolationWriteThroughput [threads=16] [seconds=10] [mode=separate|combined] [dir]
  * </pre>
  *
- * {@code separate}: {@code addScore} then {@code append} (two commit waits per violation, the
- * {@code StateStore} SPI as it is); {@code combined}: {@link SqliteStateStore#recordViolation}
- * (both in one write). Prints one line per second and the median of the per-second rates, the
+ * {@code separate}: {@code addScore} then {@code append} (two commit waits per violation, what
+ * the SPI's default recordViolation does); {@code combined}: {@link SqliteStateStore#recordViolation}
+ * (both in one write, what the engine uses). Prints one line per second and the median of the per-second rates, the
  * mean batch size, how busy the writer thread was, and the bytes written per violation.
  *
  * <p>The workload is deliberately unkind to caching: offenders are 10,000 IPs picked uniformly at

@@ -9,8 +9,11 @@ import java.util.Locale;
 public enum By {
     TARGET, IP, USER, EMAIL, SERVER, APPSERVICE;
 
+    // every decision asks each limit's scope for its wire name: lower-case it once, not per call
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     public static By fromWire(String s) {

@@ -5,6 +5,8 @@ import dev.moat.core.limit.Leases;
 import dev.moat.core.limit.Limiter;
 import dev.moat.core.limit.Step;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
@@ -14,45 +16,61 @@ import java.util.Spliterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.ToLongFunction;
 
 /*
  * How it works and why.
  *
- * Counters live in a ConcurrentHashMap from key to an immutable long[] state. A step reads the
- * state, runs the pure algorithm, and publishes the new array with replace(key, old, new), which
- * compares by identity: a real compare-and-set, retried on conflict. There is no global lock;
- * two threads contend only on the same key.
+ * Counters live in a ConcurrentHashMap from key to a Cell, a small mutable holder of one
+ * immutable long[] state. A step looks the cell up (a lock-free get), reads the state, runs the
+ * pure algorithm, and publishes the new array with a compare-and-set on the cell's field,
+ * retried on conflict. The map itself is written only when a key appears or goes: an earlier
+ * version published every step with ConcurrentHashMap.replace(key, old, new), which takes the
+ * bin's monitor on every admitted call, and with two threads on one hot key throughput collapsed
+ * (BENCHMARKS.md, Findings). There is no global lock; two threads contend only on one key's cell.
  *
- * Memory is bounded two ways. A state that is back to full is the same as no state, so it is
- * removed (on refund, and by the sweep). And the store tracks at most maxKeys keys, counters and
- * lease keys together. When a new key would pass the cap, a sweep looks at two samples of each
- * map: a window of SWEEP_SAMPLE consecutive entries (continuing where the last one stopped and
- * wrapping around, so idle keys are collected systematically), and SWEEP_SAMPLE entries picked
- * at random (by halving the map's spliterator at random down to a bin or two). It drops the idle
- * entries it finds (counters back to full, lease keys whose leases all lapsed), and if none were
- * idle evicts the sampled entry that is closest to full (the least time until idle). An attacker
- * who floods new keys therefore evicts keys that carry almost no debt, like its own; a victim's
- * heavily limited counter is the last to go, so flooding cannot cheaply reset somebody else's
- * limit. The random sample matters: keys with similar names (user:1001, user:1002, ...) have
- * neighbouring hash codes and sit next to each other in iteration order, so a consecutive window
- * alone can hold nothing but heavily limited keys and would evict one of them. Threads that
- * insert new keys at the same moment can pass the cap by one key each; the inserting thread
- * trims back under it at once.
+ * A cell is removed in two moves: first its state is compare-and-set to RETIRED (a shared
+ * zero-length array, compared by identity), then the entry is removed with remove(key, cell).
+ * Retiring from the state the remover looked at means a spend that got in first makes the
+ * retirement fail (nothing is dropped that is not idle, or that the eviction did not choose),
+ * and a spend that comes after finds RETIRED, so it cannot update a cell that is leaving the map
+ * (its update would be lost with the cell); it helps remove the cell and starts again on a
+ * fresh one. Readers treat a retired cell as no state.
+ *
+ * Memory is bounded two ways. A state that is back to full is the same as no state, so its cell
+ * is retired and removed (on refund, and by the sweep). And the store tracks at most maxKeys
+ * keys, counters and lease keys together. When a new key would pass the cap, a sweep looks at two
+ * samples of each map: a window of SWEEP_SAMPLE consecutive entries (continuing where the last
+ * one stopped and wrapping around, so idle keys are collected systematically), and SWEEP_SAMPLE
+ * entries picked at random (by halving the map's spliterator at random down to a bin or two). It
+ * drops the idle entries it finds (counters back to full, lease keys whose leases all lapsed;
+ * retired cells are skipped), and if none were idle evicts the sampled entry that is closest to
+ * full (the least time until idle). An attacker who floods new keys therefore evicts keys that
+ * carry almost no debt, like its own; a victim's heavily limited counter is the last to go, so
+ * flooding cannot cheaply reset somebody else's limit. The random sample matters: keys with
+ * similar names (user:1001, user:1002, ...) have neighbouring hash codes and sit next to each
+ * other in iteration order, so a consecutive window alone can hold nothing but heavily limited
+ * keys and would evict one of them. Threads that insert new keys at the same moment can pass the
+ * cap by one key each; the inserting thread trims back under it at once. Lease keys keep their
+ * immutable long[] directly in the map and are replaced by identity (leases are not a hot path).
  */
 
 /** The embedded limit store: this node's memory, lock-free per key, bounded. */
 public final class MemoryLimitStore implements LimitStore {
-    /** Default cap on tracked keys: about 128 MB of heap at the measured cost per key. */
+    /**
+     * Default cap on tracked keys: about 150 MB of heap, at the 149 bytes per key that moat-bench's
+     * HeapPerKey measures for GCRA counters with keys of 30 to 38 characters (longer keys cost more).
+     */
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     private static final int SWEEP_SAMPLE = 32;
+    /** The state of a cell that is being removed; compared by identity, never given to a limiter. */
+    private static final long[] RETIRED = new long[0];
 
-    private final ConcurrentHashMap<String, long[]> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Cell> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, long[]> leases = new ConcurrentHashMap<>();
     private final int maxKeys;
     private final AtomicInteger evictions = new AtomicInteger();
-    private final Sampler counterSampler = new Sampler(counters, IdleAt::millis);
-    private final Sampler leaseSampler = new Sampler(leases, MemoryLimitStore::leasesIdleAt);
+    private final Sampler<Cell> counterSampler = new CounterSampler(counters);
+    private final Sampler<long[]> leaseSampler = new LeaseSampler(leases);
 
     public MemoryLimitStore() {
         this(DEFAULT_MAX_KEYS);
@@ -63,6 +81,29 @@ public final class MemoryLimitStore implements LimitStore {
             throw new IllegalArgumentException("max_keys must be at least 1, was " + maxKeys);
         }
         this.maxKeys = maxKeys;
+    }
+
+    /** One key's counter: the state, replaced whole by compare-and-set; RETIRED once it is leaving the map. */
+    private static final class Cell {
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Cell.class, "state", long[].class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private volatile long[] state;
+
+        Cell(long[] state) {
+            this.state = state;
+        }
+
+        boolean compareAndSet(long[] expected, long[] next) {
+            return STATE.compareAndSet(this, expected, next);
+        }
     }
 
     @Override
@@ -88,45 +129,73 @@ public final class MemoryLimitStore implements LimitStore {
     }
 
     private Step peek(LimitCall call, long nowMillis) {
-        return call.limiter().consume(counters.get(call.key()), nowMillis, call.cost());
+        Cell c = counters.get(call.key());
+        long[] state = c == null ? null : c.state;
+        return call.limiter().consume(state == RETIRED ? null : state, nowMillis, call.cost());
     }
 
     private Step spend(LimitCall call, long nowMillis) {
         Limiter limiter = call.limiter();
         String key = call.key();
         while (true) {
-            long[] old = counters.get(key);
-            Step step = limiter.consume(old, nowMillis, call.cost());
-            if (!step.allowed()) {
-                return step;
-            }
-            if (old == null) {
+            Cell c = counters.get(key);
+            if (c == null) {
+                Step step = limiter.consume(null, nowMillis, call.cost());
+                if (!step.allowed()) {
+                    return step;
+                }
                 fit(nowMillis, 1);
-                if (counters.putIfAbsent(key, step.state()) == null) {
+                if (counters.putIfAbsent(key, new Cell(step.state())) == null) {
                     fit(nowMillis, 0);
                     return step;
                 }
-            } else if (counters.replace(key, old, step.state())) {
-                return step;
+                continue;
+            }
+            while (true) {
+                long[] old = c.state;
+                if (old == RETIRED) {
+                    counters.remove(key, c); // help the remover, then start again on a fresh cell
+                    break;
+                }
+                Step step = limiter.consume(old, nowMillis, call.cost());
+                if (!step.allowed() || c.compareAndSet(old, step.state())) {
+                    return step;
+                }
             }
         }
     }
 
     private void refund(LimitCall call, long nowMillis) {
         Limiter limiter = call.limiter();
+        String key = call.key();
         while (true) {
-            long[] old = counters.get(call.key());
-            if (old == null) {
+            Cell c = counters.get(key);
+            if (c == null) {
                 return;
             }
+            long[] old = c.state;
+            if (old == RETIRED) {
+                counters.remove(key, c);
+                continue;
+            }
             long[] next = limiter.refund(old, nowMillis, call.cost());
-            boolean done = limiter.isIdle(next, nowMillis)
-                    ? counters.remove(call.key(), old)
-                    : counters.replace(call.key(), old, next);
-            if (done) {
+            if (limiter.isIdle(next, nowMillis)) {
+                if (retire(key, c, old)) {
+                    return;
+                }
+            } else if (c.compareAndSet(old, next)) {
                 return;
             }
         }
+    }
+
+    /** Retires {@code c} if it still holds {@code state}, then removes it; false if the state moved on. */
+    private boolean retire(String key, Cell c, long[] state) {
+        if (!c.compareAndSet(state, RETIRED)) {
+            return false;
+        }
+        counters.remove(key, c);
+        return true;
     }
 
     /** Keeps the tracked keys at or under the cap with {@code room} more to come. */
@@ -145,35 +214,119 @@ public final class MemoryLimitStore implements LimitStore {
     private void sweep(long nowMillis) {
         Victim victim = new Victim();
         int removed = counterSampler.sweep(nowMillis, victim) + leaseSampler.sweep(nowMillis, victim);
-        if (removed == 0 && victim.key != null && victim.map.remove(victim.key) != null) {
+        if (removed == 0 && victim.key != null && victim.evict()) {
             evictions.incrementAndGet();
         }
     }
 
     /** The live sampled entry with the least time until idle. */
     private static final class Victim {
-        ConcurrentHashMap<String, long[]> map;
+        Sampler<?> sampler;
         String key;
+        Object value;
         long debt = Long.MAX_VALUE;
+
+        boolean evict() {
+            return evict(sampler);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <V> boolean evict(Sampler<V> s) {
+            return s.evict(key, (V) value);
+        }
+    }
+
+    /** The counters as the sweep sees them: a retired cell is skipped, removal retires first. */
+    private final class CounterSampler extends Sampler<Cell> {
+        CounterSampler(ConcurrentHashMap<String, Cell> map) {
+            super(map);
+        }
+
+        @Override
+        long[] state(Cell c) {
+            long[] state = c.state;
+            return state == RETIRED ? null : state;
+        }
+
+        @Override
+        long idleAt(long[] state) {
+            return IdleAt.millis(state);
+        }
+
+        @Override
+        boolean dropIdle(String key, Cell c, long[] state) {
+            return retire(key, c, state);
+        }
+
+        @Override
+        boolean evict(String key, Cell c) {
+            while (true) {
+                long[] state = c.state;
+                if (state == RETIRED) {
+                    counters.remove(key, c);
+                    return false; // somebody else removed it
+                }
+                if (retire(key, c, state)) {
+                    return true;
+                }
+            }
+        }
+    }
+
+    /** The lease keys: immutable arrays in the map, removed by identity. */
+    private static final class LeaseSampler extends Sampler<long[]> {
+        LeaseSampler(ConcurrentHashMap<String, long[]> map) {
+            super(map);
+        }
+
+        @Override
+        long[] state(long[] pairs) {
+            return pairs;
+        }
+
+        @Override
+        long idleAt(long[] pairs) {
+            return leasesIdleAt(pairs);
+        }
+
+        @Override
+        boolean dropIdle(String key, long[] pairs, long[] state) {
+            return map.remove(key, pairs);
+        }
+
+        @Override
+        boolean evict(String key, long[] pairs) {
+            return map.remove(key) != null;
+        }
     }
 
     /** A cursor over one map that survives between sweeps; used under the store's lock only. */
-    private static final class Sampler {
-        private final ConcurrentHashMap<String, long[]> map;
-        private final ToLongFunction<long[]> idleAt;
-        private Iterator<Map.Entry<String, long[]>> cursor;
+    private abstract static class Sampler<V> {
+        final ConcurrentHashMap<String, V> map;
+        private Iterator<Map.Entry<String, V>> cursor;
 
-        Sampler(ConcurrentHashMap<String, long[]> map, ToLongFunction<long[]> idleAt) {
+        Sampler(ConcurrentHashMap<String, V> map) {
             this.map = map;
-            this.idleAt = idleAt;
         }
+
+        /** The state held by {@code v}, or null if it is being removed. */
+        abstract long[] state(V v);
+
+        /** The epoch millisecond at which {@code state} is back to full. */
+        abstract long idleAt(long[] state);
+
+        /** Removes the entry if it still holds {@code state}; true if it did. */
+        abstract boolean dropIdle(String key, V v, long[] state);
+
+        /** Removes the entry whatever it holds now; true if this call removed it. */
+        abstract boolean evict(String key, V v);
 
         /** Samples a window and random entries, removes idle ones, offers the rest as victims. */
         int sweep(long nowMillis, Victim victim) {
             int want = Math.min(SWEEP_SAMPLE, map.size());
             int removed = 0;
             boolean wrapped = false;
-            Iterator<Map.Entry<String, long[]>> it = cursor;
+            Iterator<Map.Entry<String, V>> it = cursor;
             for (int seen = 0; seen < want; seen++) {
                 if (it == null || !it.hasNext()) {
                     if (wrapped) {
@@ -189,7 +342,7 @@ public final class MemoryLimitStore implements LimitStore {
             }
             cursor = it;
             for (int i = 0; i < want; i++) {
-                Map.Entry<String, long[]> e = randomEntry();
+                Map.Entry<String, V> e = randomEntry();
                 if (e != null) {
                     removed += consider(e, nowMillis, victim);
                 }
@@ -197,26 +350,31 @@ public final class MemoryLimitStore implements LimitStore {
             return removed;
         }
 
-        private int consider(Map.Entry<String, long[]> e, long nowMillis, Victim victim) {
-            long[] state = e.getValue();
-            long debt = idleAt.applyAsLong(state) - nowMillis;
+        private int consider(Map.Entry<String, V> e, long nowMillis, Victim victim) {
+            V v = e.getValue();
+            long[] state = state(v);
+            if (state == null) {
+                return 0;
+            }
+            long debt = idleAt(state) - nowMillis;
             if (debt <= 0) {
-                return map.remove(e.getKey(), state) ? 1 : 0;
+                return dropIdle(e.getKey(), v, state) ? 1 : 0;
             }
             if (debt < victim.debt) {
                 victim.debt = debt;
                 victim.key = e.getKey();
-                victim.map = map;
+                victim.value = v;
+                victim.sampler = this;
             }
             return 0;
         }
 
         /** An entry from a random bin or two of the map's table, or null if those were empty. */
-        private Map.Entry<String, long[]> randomEntry() {
-            Spliterator<Map.Entry<String, long[]>> part = map.entrySet().spliterator();
+        private Map.Entry<String, V> randomEntry() {
+            Spliterator<Map.Entry<String, V>> part = map.entrySet().spliterator();
             ThreadLocalRandom random = ThreadLocalRandom.current();
             while (part.estimateSize() > 2) {
-                Spliterator<Map.Entry<String, long[]>> upper = part.trySplit();
+                Spliterator<Map.Entry<String, V>> upper = part.trySplit();
                 if (upper == null) {
                     break;
                 }
@@ -225,7 +383,7 @@ public final class MemoryLimitStore implements LimitStore {
                 }
             }
             @SuppressWarnings("unchecked")
-            Map.Entry<String, long[]>[] found = new Map.Entry[1];
+            Map.Entry<String, V>[] found = new Map.Entry[1];
             return part.tryAdvance(e -> found[0] = e) ? found[0] : null;
         }
     }

@@ -28,6 +28,9 @@ import dev.moat.server.config.Tree.Node;
 import dev.moat.server.config.Tree.Origin;
 import dev.moat.server.config.Tree.Scalar;
 
+import dev.moat.server.gateway.GatewayConfig;
+import dev.moat.server.gateway.GatewaySettings;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -62,9 +65,8 @@ final class Binder {
 
     MoatConfig bind(MapNode root, String version) {
         Section top = new Section("", root, root.origin);
-        // `gateway:` is deliberately not known yet: it is added with the gateway
         top.allow("server", "store", "rate_limits", "violations", "bans", "link_spam", "filters", "moderation",
-                "request_checks", "webhook");
+                "request_checks", "webhook", "gateway");
         ServerSettings server = server(top.section("server"));
         StoreSettings store = store(top.section("store"));
         RateLimits rateLimits = rateLimits(top.section("rate_limits"));
@@ -79,7 +81,51 @@ final class Binder {
         WebhookSettings webhook = webhook(top.section("webhook"));
         MoatPolicy policy = new MoatPolicy(rateLimits, violations, bans, linkSpam, filters, moderationPolicy,
                 requestChecks);
-        return new MoatConfig(server, store, policy, moderationSettings, webhook, version);
+        GatewaySettings gateway = gateway(top.entry("gateway"));
+        return new MoatConfig(server, store, policy, moderationSettings, webhook, version, gateway);
+    }
+
+    // ------------------------------------------------------------------ gateway
+
+    /** The gateway parses its own section (dev.moat.server.gateway.GatewayConfig); here it gets plain values and lines. */
+    private GatewaySettings gateway(Entry e) {
+        if (e == null || (e.value() instanceof Scalar sc && sc.text == null)) {
+            return null;
+        }
+        if (!(e.value() instanceof MapNode)) {
+            errors.add(new ConfigError("gateway", e.keyOrigin().line(), "must be a map, not " + e.value().kind(),
+                    e.keyOrigin().source()));
+            return null;
+        }
+        Map<String, Integer> lines = new HashMap<>();
+        Object section = plain(e.value(), "gateway", lines);
+        @SuppressWarnings("unchecked")
+        Map<String, ?> map = (Map<String, ?>) section;
+        int fallback = e.keyOrigin().line();
+        return GatewayConfig.fromMap(map, expander.env(), k -> lines.getOrDefault(k, fallback), e.keyOrigin().source(),
+                errors);
+    }
+
+    /** A tree node as plain maps, lists and strings (unexpanded), recording each dotted key's line. */
+    private static Object plain(Node n, String path, Map<String, Integer> lines) {
+        lines.put(path, n.origin.line());
+        if (n instanceof MapNode m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Entry child : m.entries.values()) {
+                String childPath = path + "." + child.key();
+                out.put(child.key(), plain(child.value(), childPath, lines));
+                lines.put(childPath, child.keyOrigin().line());
+            }
+            return out;
+        }
+        if (n instanceof ListNode l) {
+            List<Object> out = new ArrayList<>();
+            for (int i = 0; i < l.items.size(); i++) {
+                out.add(plain(l.items.get(i), path + "[" + i + "]", lines));
+            }
+            return out;
+        }
+        return ((Scalar) n).text;
     }
 
     // ------------------------------------------------------------------ server

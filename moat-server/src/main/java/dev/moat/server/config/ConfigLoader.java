@@ -130,7 +130,8 @@ public final class ConfigLoader {
             throw new ConfigException(sorted(errors, yaml, dotenv));
         }
         String version = yaml == null && dotenv == null ? "default" : version(yaml, dotenv, expander.used());
-        return new MoatConfig(bound.server(), bound.store(), bound.policy(), bound.moderation(), bound.webhook(), version);
+        return new MoatConfig(bound.server(), bound.store(), bound.policy(), bound.moderation(), bound.webhook(), version,
+                bound.gateway());
     }
 
     /** Errors in file order: the YAML's by line, then the .env's by line. */

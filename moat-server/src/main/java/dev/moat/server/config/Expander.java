@@ -17,6 +17,11 @@ final class Expander {
         this.env = env == null ? Map.of() : env;
     }
 
+    /** The variables ${VAR} expands from (handed to sections parsed elsewhere, such as the gateway's). */
+    Map<String, String> env() {
+        return env;
+    }
+
     /** Variables read so far, with the value each had (null: unset). */
     Map<String, String> used() {
         return used;

@@ -1,14 +1,22 @@
 package dev.moat.server.config;
 
 import dev.moat.core.policy.MoatPolicy;
+import dev.moat.server.gateway.GatewaySettings;
 
 /**
  * A whole, validated config file: what the server needs ({@code server}, {@code store},
  * moderation and webhook HTTP settings) and the engine's {@link MoatPolicy}. Built by
- * {@code ConfigLoader}; immutable. {@code version} identifies the load for /v1/config/reload.
+ * {@code ConfigLoader}; immutable. {@code gateway} is null unless the file has a {@code gateway:}
+ * section. {@code version} identifies the load for /v1/config/reload.
  */
 public record MoatConfig(ServerSettings server, StoreSettings store, MoatPolicy policy, ModerationSettings moderation,
-                         WebhookSettings webhook, String version) {
+                         WebhookSettings webhook, String version, GatewaySettings gateway) {
+
+    /** A config without a gateway section. */
+    public MoatConfig(ServerSettings server, StoreSettings store, MoatPolicy policy, ModerationSettings moderation,
+                      WebhookSettings webhook, String version) {
+        this(server, store, policy, moderation, webhook, version, null);
+    }
 
     public MoatConfig {
         server = server == null ? ServerSettings.DEFAULTS : server;

@@ -3,9 +3,9 @@ package dev.moat.server.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.core.Decision;
-import dev.moat.core.LimitStatus;
 import dev.moat.core.Reason;
 import dev.moat.core.Verdict;
+import dev.moat.server.http.RateLimitFields;
 import io.vertx.core.http.HttpServerResponse;
 
 import java.nio.charset.StandardCharsets;
@@ -41,8 +41,8 @@ final class Refusals {
     /** Answers a refused decision. */
     static void send(HttpServerResponse res, Decision d, boolean bytes) {
         if (!d.limits().isEmpty()) {
-            res.putHeader("RateLimit-Policy", policy(d, bytes));
-            res.putHeader("RateLimit", service(d));
+            res.putHeader("RateLimit-Policy", RateLimitFields.policy(d, bytes));
+            res.putHeader("RateLimit", RateLimitFields.service(d));
         }
         String reason = d.reason() == null ? "refused" : d.reason().wire();
         ObjectNode extra = JSON.createObjectNode();
@@ -71,7 +71,7 @@ final class Refusals {
         body.put("message", message);
         if (retryAfterMillis >= 0) {
             body.put("retry_after_ms", retryAfterMillis);
-            res.putHeader("Retry-After", Long.toString(ceilSeconds(retryAfterMillis)));
+            res.putHeader("Retry-After", Long.toString(RateLimitFields.ceilSeconds(retryAfterMillis)));
         }
         if (extra != null) {
             body.setAll(extra);
@@ -94,52 +94,5 @@ final class Refusals {
             case 504 -> "Gateway Timeout";
             default -> "Error";
         };
-    }
-
-    static String policy(Decision d, boolean bytes) {
-        StringBuilder sb = new StringBuilder();
-        for (LimitStatus l : d.limits()) {
-            if (sb.length() > 0) {
-                sb.append(", ");
-            }
-            sfString(sb, l.id());
-            sb.append(";q=").append(l.max()).append(";w=").append(Math.max(1, ceilSeconds(l.windowMillis())));
-            if (bytes) {
-                sb.append(";qu=\"content-bytes\"");
-            }
-        }
-        return sb.toString();
-    }
-
-    static String service(Decision d) {
-        StringBuilder sb = new StringBuilder();
-        for (LimitStatus l : d.limits()) {
-            if (sb.length() > 0) {
-                sb.append(", ");
-            }
-            long waitMillis = !l.allowed() && l.retryAfterMillis() >= 0 ? l.retryAfterMillis() : l.resetMillis();
-            sfString(sb, l.id());
-            sb.append(";r=").append(Math.max(0, l.remaining())).append(";t=").append(ceilSeconds(Math.max(0, waitMillis)));
-        }
-        return sb.toString();
-    }
-
-    static long ceilSeconds(long millis) {
-        return millis <= 0 ? 0 : (millis + 999) / 1000;
-    }
-
-    private static void sfString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c >= 0x20 && c <= 0x7e) {
-                sb.append(c);
-            } else {
-                sb.append('?');
-            }
-        }
-        sb.append('"');
     }
 }

@@ -71,6 +71,14 @@ public final class LoopGuard implements StateStore {
     }
 
     @Override
+    public dev.moat.core.store.RecordedViolation recordViolation(String subject, String type, double score, long nowMillis,
+            long halfLifeMillis, java.util.function.Function<ScoreChange, LogEntry> entryFor) {
+        // delegated, not the default: the delegate may write both in one commit
+        Offload.offLoop();
+        return delegate.recordViolation(subject, type, score, nowMillis, halfLifeMillis, entryFor);
+    }
+
+    @Override
     public LogEntry append(LogEntry entry) {
         Offload.offLoop();
         return delegate.append(entry);

@@ -45,6 +45,10 @@ final class OpsHandler {
         o.put("store", h.store());
         o.put("state_store", h.stateStore());
         o.put("bans_active", h.bansActive());
+        if (h.redisUp() != null) {
+            o.put("redis_up", h.redisUp());
+            o.put("fallback_active", h.fallbackActive());
+        }
         o.put("config_version", version.get());
         o.put("uptime_ms", System.currentTimeMillis() - startedAtMillis);
         if (h.ok()) {

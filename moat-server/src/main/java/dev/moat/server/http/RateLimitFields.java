@@ -33,7 +33,8 @@ public final class RateLimitFields {
         }
     }
 
-    static String policy(Decision d, boolean bytes) {
+    /** The {@code RateLimit-Policy} field value for the limits a decision evaluated. */
+    public static String policy(Decision d, boolean bytes) {
         StringBuilder sb = new StringBuilder();
         for (LimitStatus l : d.limits()) {
             if (sb.length() > 0) {
@@ -48,7 +49,8 @@ public final class RateLimitFields {
         return sb.toString();
     }
 
-    static String service(Decision d) {
+    /** The {@code RateLimit} field value: what remains of each limit and when it resets. */
+    public static String service(Decision d) {
         StringBuilder sb = new StringBuilder();
         for (LimitStatus l : d.limits()) {
             if (sb.length() > 0) {
@@ -61,7 +63,8 @@ public final class RateLimitFields {
         return sb.toString();
     }
 
-    static long ceilSeconds(long millis) {
+    /** Milliseconds as whole seconds, rounded up (Retry-After and the fields' t and w). */
+    public static long ceilSeconds(long millis) {
         return millis <= 0 ? 0 : (millis + 999) / 1000;
     }
 

@@ -88,6 +88,13 @@ public final class TimedStateStore implements StateStore {
     }
 
     @Override
+    public dev.moat.core.store.RecordedViolation recordViolation(String subject, String type, double score, long nowMillis,
+            long halfLifeMillis, java.util.function.Function<ScoreChange, LogEntry> entryFor) {
+        // delegated, not the default: the delegate may write both in one commit
+        return time(writes, () -> delegate.recordViolation(subject, type, score, nowMillis, halfLifeMillis, entryFor));
+    }
+
+    @Override
     public LogEntry append(LogEntry entry) {
         return time(writes, () -> delegate.append(entry));
     }

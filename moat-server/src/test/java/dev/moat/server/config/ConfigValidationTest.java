@@ -31,11 +31,18 @@ class ConfigValidationTest {
     }
 
     @Test
-    void unknownTopLevelSectionIsAnError_gatewayIncludedUntilItExists() {
-        ConfigError e = error("server: {}\ngateway:\n  upstream: http://127.0.0.1:8008\n");
-        assertThat(e.key()).isEqualTo("gateway");
+    void unknownTopLevelSectionIsAnError() {
+        ConfigError e = error("server: {}\ngatewy:\n  upstream: http://127.0.0.1:8008\n");
+        assertThat(e.key()).isEqualTo("gatewy");
         assertThat(e.line()).isEqualTo(2);
-        assertThat(e.message()).contains("unknown key 'gateway'").contains("known here: server, store");
+        assertThat(e.message()).contains("unknown key 'gatewy'").contains("did you mean 'gateway'");
+    }
+
+    @Test
+    void gatewaySectionErrorsNameTheKeyAndLine() {
+        ConfigError e = error("server: {}\ngateway:\n  upstream: {url: http://127.0.0.1:8008}\n  listen: nowhere\n");
+        assertThat(e.key()).startsWith("gateway.listen");
+        assertThat(e.line()).isEqualTo(4);
     }
 
     @Test

@@ -150,6 +150,18 @@ final class JarServer implements AutoCloseable {
         throw new IllegalStateException("moat did not answer /healthz within 30 s:\n" + stderr());
     }
 
+    /** SIGKILL without waiting (for shutdown hooks); nothing if never started or already gone. */
+    void killNow() {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.destroyForcibly();
+        }
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
     long pid() {
         return process.pid();
     }
