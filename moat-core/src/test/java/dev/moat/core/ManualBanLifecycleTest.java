@@ -77,11 +77,8 @@ class ManualBanLifecycleTest {
     }
 
     /*
-     * BUG in dev.moat.core.store.MemoryStateStore (store package, not the engine's): log() sorts
-     * List.of() when the subject has no entries, so history() of a subject that never had a
-     * violation, ban or reset throws UnsupportedOperationException instead of answering an empty
-     * page (GET /v1/violations/{subject} would be a 500). Fix: copy into a new ArrayList, as the
-     * non-empty branch does.
+     * Regression: MemoryStateStore.log() once sorted an immutable empty list for a subject with no
+     * entries and threw, which would have made GET /v1/violations/{subject} a 500.
      */
     @Test
     void historyOfASubjectWithNoEntriesIsEmpty() {
