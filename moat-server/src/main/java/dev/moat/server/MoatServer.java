@@ -160,7 +160,7 @@ public final class MoatServer implements AutoCloseable {
         WorkerExecutor workers = vertx.createSharedWorkerExecutor("moat-engine", WORKERS);
         Offload offload = new Offload(workers);
         ApiRouter api = new ApiRouter(moat, offload, reloader, http,
-                () -> health(stores, moat), registry::scrape);
+                () -> health(stores, moat), registry::scrape, s.benchNoopEndpoint());
         dev.moat.server.admin.AdminRoutes admin = dev.moat.server.admin.AdminRoutes.create(moat, offload, reloader, http,
                 () -> {
                     Health h = health(stores, moat);

@@ -78,6 +78,9 @@ final class Reloader implements ConfigControl {
         if (!s.host().equals(running.server().host()) || s.port() != running.server().port()) {
             restart.add("server.listen");
         }
+        if (s.benchNoopEndpoint() != running.server().benchNoopEndpoint()) {
+            restart.add("server.bench_noop_endpoint");
+        }
         if (!next.store().equals(running.store())) {
             restart.add("store");
         }
@@ -91,7 +94,7 @@ final class Reloader implements ConfigControl {
             restart.add("gateway");
         }
         ServerSettings effectiveServer = new ServerSettings(running.server().host(), running.server().port(), s.apiKeys(),
-                s.trustedProxies(), s.maxBodyBytes(), s.logMessageText());
+                s.trustedProxies(), s.maxBodyBytes(), s.logMessageText(), running.server().benchNoopEndpoint());
         http.set(HttpSettings.of(effectiveServer));
         TrustedProxies.sync(trustedProxies, proxies);
         current = new MoatConfig(effectiveServer, running.store(), next.policy(), running.moderation(), running.webhook(),

@@ -124,6 +124,7 @@ public final class EffectiveConfig {
         out.put("trusted_proxies", new ArrayList<>(s.trustedProxies()));
         out.put("max_body", Sizes.format(s.maxBodyBytes()));
         out.put("log_message_text", s.logMessageText());
+        out.put("bench_noop_endpoint", s.benchNoopEndpoint());
         return out;
     }
 

@@ -11,11 +11,21 @@ import java.util.List;
  * @param trustedProxies CIDRs whose forwarding headers are believed
  * @param maxBodyBytes   request body limit (64 KiB by default)
  * @param logMessageText include message text in decision logs (off by default)
+ * @param benchNoopEndpoint serve {@code POST /v1/noop}, a benchmarking aid that goes through the same
+ *                       server, auth and body handling as {@code /v1/check} but decides nothing (off by
+ *                       default; read at startup only)
  */
 public record ServerSettings(String host, int port, List<ApiKey> apiKeys, List<String> trustedProxies, long maxBodyBytes,
-                             boolean logMessageText) {
+                             boolean logMessageText, boolean benchNoopEndpoint) {
 
-    public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 7878, List.of(), List.of(), 64 * 1024, false);
+    public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 7878, List.of(), List.of(), 64 * 1024,
+            false, false);
+
+    /** Settings without the benchmarking endpoint (the common case). */
+    public ServerSettings(String host, int port, List<ApiKey> apiKeys, List<String> trustedProxies, long maxBodyBytes,
+                          boolean logMessageText) {
+        this(host, port, apiKeys, trustedProxies, maxBodyBytes, logMessageText, false);
+    }
 
     public ServerSettings {
         if (host == null || host.isBlank()) {

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -33,9 +34,10 @@ public final class ApiRouter {
      * @param settings the live HTTP settings (keys, body limit), swapped by reloads
      * @param health   what /healthz reports
      * @param metrics  the Prometheus scrape
+     * @param benchNoopEndpoint also serve {@code POST /v1/noop} ({@code server.bench_noop_endpoint})
      */
     public ApiRouter(Moat moat, Offload offload, ConfigControl config, AtomicReference<HttpSettings> settings,
-                     Supplier<Health> health, Supplier<String> metrics) {
+                     Supplier<Health> health, Supplier<String> metrics, boolean benchNoopEndpoint) {
         this.settings = settings;
         CheckHandler check = new CheckHandler(moat, offload);
         ConcurrencyHandler concurrency = new ConcurrencyHandler(moat, offload);
@@ -44,7 +46,7 @@ public final class ApiRouter {
         TokensHandler tokens = new TokensHandler(moat, offload);
         ConfigHandler cfg = new ConfigHandler(config, offload);
         OpsHandler ops = new OpsHandler(health, metrics, () -> config.current().version());
-        this.endpoints = List.of(
+        List<Endpoint> table = new ArrayList<>(List.of(
                 new Endpoint(HttpMethod.POST, "/v1/check", Access.CLIENT, check::check),
                 new Endpoint(HttpMethod.POST, "/v1/concurrency/acquire", Access.CLIENT, concurrency::acquire),
                 new Endpoint(HttpMethod.POST, "/v1/concurrency/release", Access.CLIENT, concurrency::release),
@@ -60,7 +62,12 @@ public final class ApiRouter {
                 new Endpoint(HttpMethod.GET, "/v1/config", Access.ADMIN, cfg::show),
                 new Endpoint(HttpMethod.GET, "/healthz", Access.PUBLIC, ops::healthz),
                 new Endpoint(HttpMethod.GET, "/metrics", Access.PUBLIC, ops::metrics),
-                new Endpoint(HttpMethod.GET, "/openapi.json", Access.PUBLIC, ops::openApi));
+                new Endpoint(HttpMethod.GET, "/openapi.json", Access.PUBLIC, ops::openApi)));
+        if (benchNoopEndpoint) {
+            // the same access as /v1/check, so that both pay the same auth
+            table.add(new Endpoint(HttpMethod.POST, NoopHandler.PATH, Access.CLIENT, NoopHandler::answer));
+        }
+        this.endpoints = List.copyOf(table);
     }
 
     public List<Endpoint> endpoints() {

@@ -284,6 +284,16 @@ class ConfigValidationTest {
     }
 
     @Test
+    void theBenchmarkingEndpointIsOffByDefaultAndABoolean() {
+        assertThat(Configs.parse("server: {}").server().benchNoopEndpoint()).isFalse();
+        assertThat(Configs.parse("server: {bench_noop_endpoint: true}").server().benchNoopEndpoint()).isTrue();
+        ConfigError e = Configs.error("server:\n  bench_noop_endpoint: maybe\n");
+        assertThat(e.key()).isEqualTo("server.bench_noop_endpoint");
+        assertThat(e.line()).isEqualTo(2);
+        assertThat(e.message()).contains("true or false").contains("'maybe'");
+    }
+
+    @Test
     void recordValidationIsWrappedWithTheSectionKeyAndLine() {
         ConfigError e = error("""
                 server: {}
