@@ -7,7 +7,10 @@ public enum Reason {
     BANNED, RATE_LIMITED, CONCURRENCY, NON_BROWSER, INVALID_MODEL, ILLEGAL_MODEL, LINK_SPAM, FILTERED, FLAGGED_CONTENT,
     MODERATION_UNAVAILABLE;
 
+    /** Computed once: every decision renders it (the answer, the metrics, the audit log). */
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 }

@@ -13,7 +13,10 @@ public enum Verdict {
     /** Refuse; a ban now exists (or, with a zero ban duration, end the user's sessions). */
     BAN;
 
+    /** Computed once: every decision renders it (the answer, the metrics, the audit log). */
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 }

@@ -28,7 +28,7 @@ final class CheckHandler {
                 return;
             }
             RateLimitFields.apply(ctx.response(), ar.result(), Restrictions.BYTE_BUDGETS.contains(r.action()));
-            Respond.json(ctx, 200, Wire.decision(ar.result()));
+            Respond.jsonBytes(ctx, 200, DecisionJson.buffer(ar.result()));
         });
     }
 }

@@ -15,6 +15,14 @@ public final class Respond {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.buffer(body));
     }
 
+    /** A JSON body already rendered (the hot path of /v1/check, see {@link DecisionJson}). */
+    static void jsonBytes(RoutingContext ctx, int status, io.vertx.core.buffer.Buffer body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+
     public static void noContent(RoutingContext ctx) {
         if (ctx.response().ended()) {
             return;

@@ -4,6 +4,8 @@ import dev.moat.core.CheckRequest;
 import dev.moat.core.Decision;
 import dev.moat.core.LimitStatus;
 import dev.moat.core.Moat;
+import dev.moat.core.Reason;
+import dev.moat.core.Verdict;
 import dev.moat.core.MoatListener;
 import dev.moat.core.ViolationRecord;
 import dev.moat.core.ban.Ban;
@@ -13,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Prometheus metrics from the engine's events:
@@ -29,9 +32,12 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class MetricsListener implements MoatListener {
     static final int MAX_TYPES = 200;
+    private static final int VERDICTS = Verdict.values().length;
+    private static final int REASONS_OR_NONE = Reason.values().length + 1;
 
     private final MeterRegistry registry;
-    private final ConcurrentMap<String, Counter> decisions = new ConcurrentHashMap<>();
+    /** Per action, one counter slot per (verdict, reason or none): a decision builds no key string. */
+    private final ConcurrentMap<String, AtomicReferenceArray<Counter>> decisions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> near = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> over = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> violations = new ConcurrentHashMap<>();
@@ -48,12 +54,7 @@ public final class MetricsListener implements MoatListener {
         if (r.dryRun()) {
             return;
         }
-        String verdict = d.verdict().wire();
-        String reason = d.reason() == null ? "none" : d.reason().wire();
-        decisions.computeIfAbsent(verdict + '|' + reason + '|' + r.action(), k -> Counter.builder("moat.decisions")
-                .description("Decisions by verdict, reason and action")
-                .tag("verdict", verdict).tag("reason", reason).tag("action", r.action())
-                .register(registry)).increment();
+        decisionCounter(r.action(), d.verdict(), d.reason()).increment();
         for (LimitStatus l : d.limits()) {
             if (!l.allowed()) {
                 over.computeIfAbsent(l.id(), id -> Counter.builder("moat.limits.over")
@@ -64,6 +65,23 @@ public final class MetricsListener implements MoatListener {
                         .register(registry)).increment();
             }
         }
+    }
+
+    private Counter decisionCounter(String action, Verdict verdict, Reason reason) {
+        AtomicReferenceArray<Counter> slots = decisions.computeIfAbsent(action,
+                a -> new AtomicReferenceArray<>(VERDICTS * REASONS_OR_NONE));
+        int slot = verdict.ordinal() * REASONS_OR_NONE + (reason == null ? 0 : reason.ordinal() + 1);
+        Counter c = slots.get(slot);
+        if (c == null) {
+            // the registry hands back the same counter for the same tags, so a race registers one
+            c = Counter.builder("moat.decisions")
+                    .description("Decisions by verdict, reason and action")
+                    .tag("verdict", verdict.wire()).tag("reason", reason == null ? "none" : reason.wire())
+                    .tag("action", action)
+                    .register(registry);
+            slots.set(slot, c);
+        }
+        return c;
     }
 
     @Override
