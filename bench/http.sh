@@ -5,7 +5,7 @@
 #
 #   bench/http.sh OUT_DIR        # OUT_DIR gets the raw wrk output (http-*.txt) and the configs
 #
-# Settings (environment): HTTP_SECONDS per measured run (default 6), HTTP_ROUNDS (default 2: the
+# Settings (environment): HTTP_SECONDS per measured run (default 4), HTTP_ROUNDS (default 3: the
 # targets are measured in turn, round after round, so that a burst of load from other sessions
 # hits all of them), HTTP_CONNECTIONS (default 32), HTTP_WARMUP_SECONDS for the JVM (default 12).
 # Needs moat-server/target/moat.jar (bench/run.sh builds it), wrk, nginx (installed with apt-get
@@ -14,8 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${1:?usage: bench/http.sh OUT_DIR}
-SECONDS_PER_RUN=${HTTP_SECONDS:-6}
-ROUNDS=${HTTP_ROUNDS:-2}
+SECONDS_PER_RUN=${HTTP_SECONDS:-4}
+ROUNDS=${HTTP_ROUNDS:-3}
 CONNECTIONS=${HTTP_CONNECTIONS:-32}
 WARMUP_SECONDS=${HTTP_WARMUP_SECONDS:-12}
 JAR=moat-server/target/moat.jar
@@ -192,12 +192,23 @@ for t in "${TARGETS[@]}"; do
   IFS='|' read -r name url body <<< "$t"
   printf '%s\t%s\t%s\n' "$name" "$url" "$(cat "$SCRATCH/$body.lua" | sed -n 3p)" >> "$OUT/http-targets.tsv"
 done
+# CPU time (user + system clock ticks of /proc/PID/stat) that the serving process spent during a
+# run: divided by the requests it answered, the server's cost per request, which other sessions'
+# load disturbs much less than requests per second. Moat: the whole JVM (JIT and GC included);
+# nginx: its one worker.
+NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for round in $(seq 1 "$ROUNDS"); do
   for t in "${TARGETS[@]}"; do
     IFS='|' read -r name url body <<< "$t"
     say "round $round: $name"
-    echo "load $(cat /proc/loadavg)" > "$OUT/http-$name-$round.txt"
-    wrk_run "$name" "$url" "$body" "$SECONDS_PER_RUN" >> "$OUT/http-$name-$round.txt" 2>&1
+    pid=$MOAT_PID
+    [[ $name == nginx-* ]] && pid=$NGINX_WORKER
+    file="$OUT/http-$name-$round.txt"
+    echo "load $(cat /proc/loadavg)" > "$file"
+    before=$(cpu_ticks "$pid")
+    wrk_run "$name" "$url" "$body" "$SECONDS_PER_RUN" >> "$file" 2>&1
+    echo "server_cpu_ticks $(( $(cpu_ticks "$pid") - before )) clk_tck $(getconf CLK_TCK)" >> "$file"
   done
 done
 

@@ -313,6 +313,130 @@ w(f"Command: {cmd('violations')}")
 w("")
 
 
+# ---- http ---------------------------------------------------------------------------------
+HTTP_TARGETS = (("moat-noop", "Moat `POST /v1/noop` (same server, no decision)"),
+                ("moat-check-admit", "**Moat `POST /v1/check`, admitted**"),
+                ("nginx-admit", "nginx `limit_req`, admitted"),
+                ("moat-check-refuse", "**Moat `POST /v1/check`, refused**"),
+                ("nginx-refuse", "nginx `limit_req`, refused (429)"))
+
+
+def wrk_millis(text):
+    m = re.match(r"([\d.]+)(us|ms|s)$", text)
+    return None if not m else float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+
+
+def wrk_run(text):
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
+    n = re.search(r"^\s*(\d+) requests in", text, re.M)
+    if not rps or not n:
+        return None
+    p99 = re.search(r"^\s*99%\s+(\S+)", text, re.M)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errs = re.search(r"Socket errors: (.*)", text)
+    cpu = re.search(r"server_cpu_ticks (\d+) clk_tck (\d+)", text)
+    load = re.search(r"^load (\S+)", text, re.M)
+    return {"rps": float(rps.group(1)), "requests": int(n.group(1)), "p99": wrk_millis(p99.group(1)) if p99 else None,
+            "non2xx": int(bad.group(1)) if bad else 0, "errors": errs.group(1) if errs else "",
+            "cpu_s": int(cpu.group(1)) / int(cpu.group(2)) if cpu else None, "load": float(load.group(1)) if load else None}
+
+
+http_runs = {}
+for fname in sorted(os.listdir(out)) if os.path.isdir(out) else []:
+    m = re.match(r"http-(.+)-(\d+)\.txt$", fname)
+    if m:
+        r = wrk_run(read(fname))
+        if r:
+            http_runs.setdefault(m.group(1), {})[int(m.group(2))] = r
+
+
+def http_summary(name):
+    runs = list(http_runs.get(name, {}).values())
+    if not runs:
+        return None
+    cpu = [r for r in runs if r["cpu_s"] is not None]
+    return {"rps": statistics.median(r["rps"] for r in runs), "min": min(r["rps"] for r in runs),
+            "max": max(r["rps"] for r in runs), "n": len(runs),
+            "p99": statistics.median(r["p99"] for r in runs if r["p99"] is not None),
+            "cpu_us": (sum(r["cpu_s"] for r in cpu) * 1e6 / sum(r["requests"] for r in cpu)) if cpu else None,
+            "non2xx": sum(r["non2xx"] for r in runs), "requests": sum(r["requests"] for r in runs),
+            "errors": "; ".join(r["errors"] for r in runs if r["errors"])}
+
+
+def paired_ratio(a, b):
+    """Median over rounds of a's req/s ÷ b's in the same round (they ran one after the other)."""
+    ra, rb = http_runs.get(a, {}), http_runs.get(b, {})
+    rounds = sorted(set(ra) & set(rb))
+    if not rounds:
+        return None, None, None
+    rs = [ra[i]["rps"] / rb[i]["rps"] for i in rounds]
+    return statistics.median(rs), min(rs), max(rs)
+
+
+w("## HTTP: `/v1/check` against a no-op endpoint of the same server and nginx `limit_req` (`bench/http.sh`)")
+w("")
+if http_runs:
+    w("`wrk` (one thread, pinned to core 1) posts a small JSON body on keep-alive connections, on")
+    w("loopback, to servers pinned to core 0: Moat (one event loop, since the JVM sees one core; memory")
+    w("store; no API keys) and nginx (one worker). Both enforce the same two single limits on one key:")
+    w("**admit**, 1,000,000 per second with a burst of 1,000,000 (GCRA; nginx `rate=1000000r/s")
+    w("burst=1000000 nodelay`), so every request passes, and **refuse**, 1 per minute (nginx's")
+    w("smallest rate) with no burst, so all but the first are refused. Moat's `/v1/noop` goes through")
+    w("the same server, router and body handling as `/v1/check` and answers a fixed body without a")
+    w("decision (`server.bench_noop_endpoint`). Refusals are logged by both (Moat: one audit line on")
+    w("stdout; nginx: one `error_log` line); nobody is scored, so a Moat refusal writes nothing durable.")
+    w("The targets are measured in turn, round after round, after a JVM warm-up; each figure is the")
+    w("median of the rounds (slowest–fastest in brackets). Server CPU per request is the CPU time the")
+    w("serving process spent during its runs (`/proc/PID/stat`, Moat's whole JVM, nginx's worker)")
+    w("divided by the requests it answered: other sessions' load moves it far less than requests/s.")
+    w("")
+    w("| target | requests/s | p99 latency | server CPU per request | answers |")
+    w("|---|---|---|---|---|")
+    for name, label in HTTP_TARGETS:
+        x = http_summary(name)
+        if x is None:
+            w(f"| {label} | not run | | | |")
+            continue
+        ans = f"{x['requests']:,} ({x['non2xx']:,} not 2xx)" + (f", socket errors: {x['errors']}" if x["errors"] else "")
+        cpu = "n/a" if x["cpu_us"] is None else f"{x['cpu_us']:.1f} µs"
+        w(f"| {label} | {x['rps']:,.0f} ({x['min']:,.0f}–{x['max']:,.0f}) | {x['p99']:.2f} ms | {cpu} | {ans} |")
+    w("")
+
+    def target_row(label, a, b, target):
+        r, lo, hi = paired_ratio(a, b)
+        xa, xb = http_summary(a), http_summary(b)
+        if r is None:
+            w(f"| {label} | n/a | | | |")
+            return
+        cpu = "n/a"
+        if xa and xb and xa["cpu_us"] and xb["cpu_us"]:
+            cpu = f"{xb['cpu_us'] / xa['cpu_us']:.2f}"
+        verdict_text = "meets the target" if r >= target else "**misses the target (Moat loses)**"
+        w(f"| {label} | {r:.2f} ({lo:.2f}–{hi:.2f}) | {cpu} | ≥ {target:.2f} | {verdict_text} |")
+
+    w("| ratio | req/s, median of per-round ratios (min–max) | the same from server CPU per request | target | |")
+    w("|---|---|---|---|---|")
+    target_row("`/v1/check` admitted ÷ `/v1/noop`", "moat-check-admit", "moat-noop", 0.70)
+    target_row("`/v1/check` admitted ÷ nginx admitted", "moat-check-admit", "nginx-admit", 1.0)
+    target_row("`/v1/check` refused ÷ nginx refused", "moat-check-refuse", "nginx-refuse", 1.0)
+    w("")
+    w("The CPU column is the other side's CPU per request ÷ Moat's: the throughput ratio the two would")
+    w("have on a core of their own, which is what the targets mean; the req/s column is what this run's")
+    w("shared core gave. Where they disagree, the machine's load decided it. A ratio under the target")
+    w("says plainly that Moat loses there: nginx answers from C with a static body and no JSON, and")
+    w("`/v1/check` parses the request, runs the decision and writes its answer and RateLimit fields.")
+    loads = [r["load"] for runs in http_runs.values() for r in runs.values() if r["load"] is not None]
+    if loads:
+        w(f"The 1-minute load average during these runs was {min(loads):.1f}–{max(loads):.1f} on 2 cores.")
+    w("")
+    w("Raw output: `http-<target>-<round>.txt` (wrk, load, server CPU), the configs `http-moat.yaml`,")
+    w("`http-nginx.conf`, the bodies `http-*.lua`, the answers checked before timing `http-sanity.txt`.")
+else:
+    w("Not run.")
+w("")
+w(f"Command: {cmd('http')}")
+w("")
+
 # ---- findings -----------------------------------------------------------------------------
 def med(x):
     return None if x is None else x["median"]
@@ -411,10 +535,6 @@ w("## Not yet measured")
 w("")
 w("These rows of issue 9 need parts of Moat that are not built (or not merged into this branch) yet;")
 w("they will be added to `bench/run.sh` when they land. No figure is given rather than a guess.")
-w("")
-w("### HTTP: `wrk` against `/v1/check`, a no-op endpoint of the same server, and nginx `limit_req`")
-w("")
-w("Not yet measured: the HTTP server (moat-server, issue on the HTTP API) is not built on this branch.")
 w("")
 w("### Redis: Moat's Redis path against bucket4j-lettuce and `redis-benchmark` running EVALSHA")
 w("")

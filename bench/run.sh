@@ -8,7 +8,10 @@
 #   JMH_TIME="-f 1 -wi 1 -w 1s -i 2 -r 1s" bench/run.sh   # a smoke run (numbers meaningless)
 #   STEPS="hotkey-fixed heap" bench/run.sh           # only some steps (the report marks the rest "not run")
 #
-# Needs: JDK 17, Maven with the dependencies in ~/.m2 (offline), python3 (report only).
+#   STEPS=http bench/run.sh      # only the HTTP step (builds moat-server/target/moat.jar, not benchmarks.jar)
+#
+# Needs: JDK 17, Maven with the dependencies in ~/.m2 (offline), python3 (report only); the http
+# step also needs wrk, taskset and curl, and installs nginx with apt-get when it is missing.
 # The machine is shared and noisy: each JMH figure is the median of its measurement iterations,
 # the load average is recorded before and after every step, and the raw output is kept.
 set -euo pipefail
@@ -76,7 +79,7 @@ main() {
   echo "jdk: $(java -version 2>&1 | sed -n 2p)"
   echo "jvm: $(java -version 2>&1 | sed -n 3p)"
   echo "maven: $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')"
-  echo "git: $(git rev-parse --short HEAD) on $(git rev-parse --abbrev-ref HEAD)$(git diff --quiet HEAD -- moat-core moat-sqlite moat-bench || echo ' (modified)')"
+  echo "git: $(git rev-parse --short HEAD) on $(git rev-parse --abbrev-ref HEAD)$(git diff --quiet HEAD -- moat-core moat-sqlite moat-server moat-bench bench || echo ' (modified)')"
   echo "jmh_time: $JMH_TIME"
   echo "load_at_start: $(cat /proc/loadavg)"
 } > "$OUT/machine.txt"
@@ -84,8 +87,16 @@ main() {
 log "results in $OUT"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "build"
-  mvn -q -B -o -pl moat-bench -am package -DskipTests > "$OUT/build.txt" 2>&1 || { log "build FAILED"; tail -40 "$OUT/build.txt"; exit 1; }
+  modules=()
+  for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations; do
+    if wanted "$step"; then modules+=(moat-bench); break; fi
+  done
+  if wanted http; then modules+=(moat-server); fi   # moat-server/target/moat.jar, for bench/http.sh
+  if [ ${#modules[@]} -gt 0 ]; then
+    log "build ${modules[*]}"
+    mvn -q -B -o -pl "$(IFS=,; echo "${modules[*]}")" -am package -DskipTests -DskipFuzz > "$OUT/build.txt" 2>&1 \
+      || { log "build FAILED"; tail -40 "$OUT/build.txt"; exit 1; }
+  fi
 fi
 
 # 1. one hot key, 1 and 2 threads, admit and refuse, a fixed clock (resilience4j: its own nanoTime);
@@ -105,6 +116,20 @@ main heap dev.moat.bench.HeapPerKey 1000000
 vdir=$(mktemp -d "$TMPBASE/moat-bench-violations.XXXXXX")
 main violations dev.moat.bench.ViolationThroughput 16 8 "$vdir"
 rm -rf "$vdir"
+
+# ---- 6. HTTP (issues 4 and 9) -------------------------------------------------------------------
+# wrk on core 1 against Moat's POST /v1/check (one limit that admits everything, one that refuses
+# everything), POST /v1/noop of the same server (server.bench_noop_endpoint) and nginx limit_req
+# enforcing the same limits, all servers on core 0, in turns; about 90 s. Details in bench/http.sh.
+if wanted http; then
+  printf 'http\tbench/http.sh <results dir>  (HTTP_SECONDS=%s HTTP_ROUNDS=%s HTTP_CONNECTIONS=%s; per run: taskset -c 1 wrk -t1 -c%s -d%ss --latency -s <body>.lua <url>)\n' \
+    "${HTTP_SECONDS:-6}" "${HTTP_ROUNDS:-2}" "${HTTP_CONNECTIONS:-32}" "${HTTP_CONNECTIONS:-32}" "${HTTP_SECONDS:-6}" >> "$OUT/commands.tsv"
+  quiet http
+  log "http: bench/http.sh"
+  bench/http.sh "$OUT" > "$OUT/http.txt" 2>&1 || { log "FAILED: http (see $OUT/http.txt)"; tail -20 "$OUT/http.txt"; exit 1; }
+  done_step http
+fi
+# ---- end of 6 ---------------------------------------------------------------------------------------
 
 elapsed=$(( $(date +%s) - START ))
 echo "elapsed_seconds: $elapsed" >> "$OUT/machine.txt"
