@@ -4,6 +4,9 @@ import dev.moat.core.Decision;
 import dev.moat.core.LimitStatus;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
 /**
  * The IETF RateLimit fields of draft-ietf-httpapi-ratelimit-headers-10, mirrored from a decision's
  * {@code limits}, so a caller can forward them to its own clients:
@@ -35,7 +38,7 @@ public final class RateLimitFields {
 
     /** The {@code RateLimit-Policy} field value for the limits a decision evaluated. */
     public static String policy(Decision d, boolean bytes) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(64);
         for (LimitStatus l : d.limits()) {
             if (sb.length() > 0) {
                 sb.append(", ");
@@ -51,7 +54,7 @@ public final class RateLimitFields {
 
     /** The {@code RateLimit} field value: what remains of each limit and when it resets. */
     public static String service(Decision d) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(64);
         for (LimitStatus l : d.limits()) {
             if (sb.length() > 0) {
                 sb.append(", ");
@@ -68,8 +71,28 @@ public final class RateLimitFields {
         return millis <= 0 ? 0 : (millis + 999) / 1000;
     }
 
-    /** RFC 8941 sf-string: printable ASCII, with {@code "} and {@code \} escaped. */
+    /**
+     * Limit ids come from the config, so there are few of them: each one's sf-string is made once
+     * and kept (up to {@value #MAX_CACHED_IDS} ids; beyond that, made per request).
+     */
+    private static final int MAX_CACHED_IDS = 4096;
+    private static final ConcurrentMap<String, String> SF_IDS = new ConcurrentHashMap<>();
+
     private static void sfString(StringBuilder sb, String s) {
+        String quoted = SF_IDS.get(s);
+        if (quoted == null) {
+            StringBuilder q = new StringBuilder(s.length() + 2);
+            sfStringOf(q, s);
+            quoted = q.toString();
+            if (SF_IDS.size() < MAX_CACHED_IDS) {
+                SF_IDS.putIfAbsent(s, quoted);
+            }
+        }
+        sb.append(quoted);
+    }
+
+    /** RFC 8941 sf-string: printable ASCII, with {@code "} and {@code \} escaped. */
+    private static void sfStringOf(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -48,5 +48,7 @@ class DecisionJsonTest {
         same(new Decision(Verdict.ALLOW, null, null, -1, null, List.of(MESSAGE), null, null,
                 "tab\there \"quoted\" back\\slash \u0001 é 😀 </script>", "no_links", "reply\nline"));
         same(new Decision(Verdict.DENY, Reason.FILTERED, "m", -1, null, List.of(), null, null, null, "f", null));
+        LimitStatus odd = new LimitStatus("client.target.\u00e9t\u00e9\u007f", "ip", "ip:\"x\"", 1, 1, 0, 0, false, -1);
+        same(new Decision(Verdict.KICK, Reason.LINK_SPAM, "", 0, odd, List.of(odd, MESSAGE), null, null, "", "", ""));
     }
 }
