@@ -5,23 +5,24 @@
 #
 #   bench/http.sh OUT_DIR        # OUT_DIR gets the raw wrk output (http-*.txt) and the configs
 #
-# Settings (environment): HTTP_SECONDS per measured run (default 4), HTTP_ROUNDS (default 3: the
+# Settings (environment): HTTP_SECONDS per measured run (default 3), HTTP_ROUNDS (default 3: the
 # targets are measured in turn, round after round, so that a burst of load from other sessions
-# hits all of them), HTTP_CONNECTIONS (default 32), HTTP_WARMUP_SECONDS for the JVM (default 12).
+# hits all of them), HTTP_CONNECTIONS (default 32), HTTP_WARMUP_SECONDS for the JVM (default 20).
 # Needs moat-server/target/moat.jar (bench/run.sh builds it), wrk, nginx (installed with apt-get
 # when missing), taskset, curl and python3. Budget: about 90 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${1:?usage: bench/http.sh OUT_DIR}
-SECONDS_PER_RUN=${HTTP_SECONDS:-4}
+SECONDS_PER_RUN=${HTTP_SECONDS:-3}
 ROUNDS=${HTTP_ROUNDS:-3}
 CONNECTIONS=${HTTP_CONNECTIONS:-32}
-WARMUP_SECONDS=${HTTP_WARMUP_SECONDS:-12}
+WARMUP_SECONDS=${HTTP_WARMUP_SECONDS:-20}
 JAR=moat-server/target/moat.jar
 SERVER_CPU=0
 LOAD_CPU=1
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)   # nginx reads -c relative to its -p prefix
 
 say() { printf '%s http: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
@@ -42,9 +43,11 @@ chmod 755 "$SCRATCH"   # nginx workers run as an unprivileged user when started 
 MOAT_PID=
 NGINX_PID=
 cleanup() {
-  [ -n "$MOAT_PID" ] && kill "$MOAT_PID" 2>/dev/null && wait "$MOAT_PID" 2>/dev/null
-  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  local status=$?   # the script's own status, not that of the servers it stops
+  if [ -n "$MOAT_PID" ]; then kill "$MOAT_PID" 2>/dev/null || true; wait "$MOAT_PID" 2>/dev/null || true; fi
+  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
   rm -rf "$SCRATCH"
+  exit "$status"
 }
 trap cleanup EXIT
 

@@ -123,7 +123,7 @@ rm -rf "$vdir"
 # enforcing the same limits, all servers on core 0, in turns; about 90 s. Details in bench/http.sh.
 if wanted http; then
   printf 'http\tbench/http.sh <results dir>  (HTTP_SECONDS=%s HTTP_ROUNDS=%s HTTP_CONNECTIONS=%s; per run: taskset -c 1 wrk -t1 -c%s -d%ss --latency -s <body>.lua <url>)\n' \
-    "${HTTP_SECONDS:-6}" "${HTTP_ROUNDS:-2}" "${HTTP_CONNECTIONS:-32}" "${HTTP_CONNECTIONS:-32}" "${HTTP_SECONDS:-6}" >> "$OUT/commands.tsv"
+    "${HTTP_SECONDS:-3}" "${HTTP_ROUNDS:-3}" "${HTTP_CONNECTIONS:-32}" "${HTTP_CONNECTIONS:-32}" "${HTTP_SECONDS:-3}" >> "$OUT/commands.tsv"
   quiet http
   log "http: bench/http.sh"
   bench/http.sh "$OUT" > "$OUT/http.txt" 2>&1 || { log "FAILED: http (see $OUT/http.txt)"; tail -20 "$OUT/http.txt"; exit 1; }

@@ -4,6 +4,7 @@ import dev.moat.core.Decision;
 import dev.moat.core.LimitStatus;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -23,6 +24,17 @@ import java.util.concurrent.ConcurrentMap;
  * Plus {@code Retry-After} (seconds, rounded up) when the request is refused with a known wait.
  */
 public final class RateLimitFields {
+    /**
+     * Limit ids come from the config, so there are few of them: each one's sf-string and policy
+     * item are made once and kept (up to {@value #MAX_CACHED_IDS} ids; beyond that, per request).
+     */
+    private static final int MAX_CACHED_IDS = 4096;
+    private static final ConcurrentMap<String, String> SF_IDS = new ConcurrentHashMap<>();
+    private static final ConcurrentMap<String, PolicyItem> POLICY_ITEMS = new ConcurrentHashMap<>();
+
+    /** One limit's policy item, kept with what it was made from (a reload may change the limit). */
+    private record PolicyItem(long max, long windowMillis, boolean bytes, String text) {
+    }
     private RateLimitFields() {
     }
 
@@ -38,18 +50,36 @@ public final class RateLimitFields {
 
     /** The {@code RateLimit-Policy} field value for the limits a decision evaluated. */
     public static String policy(Decision d, boolean bytes) {
+        List<LimitStatus> limits = d.limits();
+        if (limits.size() == 1) {
+            return policyItem(limits.get(0), bytes);
+        }
         StringBuilder sb = new StringBuilder(64);
-        for (LimitStatus l : d.limits()) {
+        for (LimitStatus l : limits) {
             if (sb.length() > 0) {
                 sb.append(", ");
             }
-            sfString(sb, l.id());
-            sb.append(";q=").append(l.max()).append(";w=").append(Math.max(1, ceilSeconds(l.windowMillis())));
-            if (bytes) {
-                sb.append(";qu=\"content-bytes\"");
-            }
+            sb.append(policyItem(l, bytes));
         }
         return sb.toString();
+    }
+
+    private static String policyItem(LimitStatus l, boolean bytes) {
+        PolicyItem kept = POLICY_ITEMS.get(l.id());
+        if (kept != null && kept.max() == l.max() && kept.windowMillis() == l.windowMillis() && kept.bytes() == bytes) {
+            return kept.text();
+        }
+        StringBuilder sb = new StringBuilder(48);
+        sfStringOf(sb, l.id());
+        sb.append(";q=").append(l.max()).append(";w=").append(Math.max(1, ceilSeconds(l.windowMillis())));
+        if (bytes) {
+            sb.append(";qu=\"content-bytes\"");
+        }
+        String text = sb.toString();
+        if (kept != null || POLICY_ITEMS.size() < MAX_CACHED_IDS) {   // a reload that changed the limit replaces it
+            POLICY_ITEMS.put(l.id(), new PolicyItem(l.max(), l.windowMillis(), bytes, text));
+        }
+        return text;
     }
 
     /** The {@code RateLimit} field value: what remains of each limit and when it resets. */
@@ -70,13 +100,6 @@ public final class RateLimitFields {
     public static long ceilSeconds(long millis) {
         return millis <= 0 ? 0 : (millis + 999) / 1000;
     }
-
-    /**
-     * Limit ids come from the config, so there are few of them: each one's sf-string is made once
-     * and kept (up to {@value #MAX_CACHED_IDS} ids; beyond that, made per request).
-     */
-    private static final int MAX_CACHED_IDS = 4096;
-    private static final ConcurrentMap<String, String> SF_IDS = new ConcurrentHashMap<>();
 
     private static void sfString(StringBuilder sb, String s) {
         String quoted = SF_IDS.get(s);
