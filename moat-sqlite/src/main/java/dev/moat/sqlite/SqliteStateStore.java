@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -111,6 +112,7 @@ public final class SqliteStateStore implements StateStore {
     private final BlockingQueue<ReadConn> readers;
     /** Calls hold the read lock; close() takes the write lock, so it waits for calls in flight. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final LongAdder reads = new LongAdder();
     private volatile boolean closed;
     private volatile boolean healthy = true;
     private volatile String lastError;
@@ -719,6 +721,15 @@ public final class SqliteStateStore implements StateStore {
         return writer.committedWrites();
     }
 
+    /**
+     * Reads run on the read connections so far, each one a query of the file. A decision for a
+     * subject that is not banned adds none (bans are served from the engine's memory); tests
+     * count on it.
+     */
+    public long reads() {
+        return reads.sum();
+    }
+
     /** A failure from the writer as the caller's exception (with the caller's stack). */
     private RuntimeException rethrow(String what, Throwable cause) {
         if (cause instanceof SQLException e) {
@@ -744,6 +755,7 @@ public final class SqliteStateStore implements StateStore {
         l.lock();
         try {
             ensureOpen();
+            reads.increment();
             ReadConn r = takeReader();
             try {
                 return work.run(r);
