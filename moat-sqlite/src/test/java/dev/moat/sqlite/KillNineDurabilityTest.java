@@ -24,9 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The promise of moat-sqlite: a write that returned survives {@code kill -9}. A child JVM writes
  * bans, scores, log entries and violations ({@code recordViolation}, the engine's path) from
- * several threads and prints a line after each acknowledged write; the test kills it with SIGKILL in mid-flight, starts a second child on the same
- * directory (which must recover the WAL and carry on), kills that one too, then opens the
- * directory itself and finds every acknowledged write.
+ * several threads and prints a line after each acknowledged write; the test kills it with
+ * SIGKILL in mid-flight, starts a second child on the same directory (which must recover the WAL
+ * and carry on), kills that one too, then opens the directory itself and finds every
+ * acknowledged write.
  */
 class KillNineDurabilityTest {
     private static final int ACKS_PER_ROUND = 600;
