@@ -108,6 +108,8 @@ public final class SqliteStateStore implements StateStore {
     private final Connection writeConnection;
     private final WriteTx tx;
     private final GroupCommitWriter writer;
+    /** The write-ahead log, kept open for the writer's syncer to fsync. */
+    private final FileChannel wal;
     private final List<ReadConn> allReaders;
     private final BlockingQueue<ReadConn> readers;
     /** Calls hold the read lock; close() takes the write lock, so it waits for calls in flight. */
@@ -154,6 +156,7 @@ public final class SqliteStateStore implements StateStore {
         this.lock = lock(dir, lockChannel);
         Connection w = null;
         WriteTx t = null;
+        FileChannel wal = null;
         List<ReadConn> opened = new ArrayList<>();
         try {
             w = connect();
@@ -172,21 +175,31 @@ public final class SqliteStateStore implements StateStore {
                 s.execute("PRAGMA cache_size = -16384"); // KiB: the pages a busy writer keeps touching
             }
             long now = clock.nowMillis();
-            Schema.migrate(w, file, migrations, c -> purgeExpired(c, now));
+            Schema.migrate(w, file, migrations, c -> purgeExpired(c, now)); // FULL: durable when it returns
             fsyncDirectory(dir);
+            // from here on commits write the WAL and the writer's syncer flushes it before any
+            // caller is acknowledged (see WalSyncer): FULL's durability, the flush off the writer
+            try (Statement s = w.createStatement()) {
+                s.execute("PRAGMA synchronous = NORMAL");
+            }
+            wal = FileChannel.open(walFile(), StandardOpenOption.WRITE, StandardOpenOption.CREATE);
             t = new WriteTx(w);
             for (int i = 0; i < READERS; i++) {
                 opened.add(new ReadConn(connectReader()));
             }
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             if (t != null) {
                 t.close();
             }
+            Sql.closeQuietly(wal);
             Sql.closeQuietly(w);
             opened.forEach(ReadConn::close);
             releaseLock();
             if (e instanceof SQLException se) {
                 throw new UncheckedIOException(describe("open", se), new IOException(se.getMessage(), se));
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(describe("open", io), io);
             }
             throw (RuntimeException) e;
         }
@@ -194,7 +207,8 @@ public final class SqliteStateStore implements StateStore {
         this.tx = t;
         this.allReaders = List.copyOf(opened);
         this.readers = new ArrayBlockingQueue<>(READERS, false, opened);
-        this.writer = new GroupCommitWriter(t, new GroupCommitWriter.Health() {
+        this.wal = wal;
+        this.writer = new GroupCommitWriter(t, wal, new GroupCommitWriter.Health() {
             @Override
             public void committed() {
                 healthy = true;
@@ -674,6 +688,7 @@ public final class SqliteStateStore implements StateStore {
             }
             closed = true;
             writer.stop();
+            Sql.closeQuietly(wal);
             tx.close();
             Sql.closeQuietly(writeConnection);
             allReaders.forEach(ReadConn::close);
@@ -847,6 +862,10 @@ public final class SqliteStateStore implements StateStore {
     }
 
     // ---- files ----------------------------------------------------------------------------------
+
+    private Path walFile() {
+        return file.resolveSibling(FILE_NAME + "-wal");
+    }
 
     private Connection connect() throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
