@@ -46,23 +46,26 @@ import java.util.function.Function;
  *
  * <h2>How it works, and why</h2>
  *
- * <p><b>Durability.</b> The file is in WAL mode with {@code synchronous=FULL}: every commit
- * appends its pages to {@code moat.db-wal} and fsyncs it before the commit returns. A write that
- * returned therefore survives the process being killed (the next open replays the WAL) and a power
- * loss (the WAL is on the disk, not only in the page cache), as far as the disk honours flushes.
- * {@code synchronous=NORMAL} would skip that fsync and survive a process crash only; group commit
- * (below) makes it unnecessary for throughput. The data directory is fsynced after open so that
- * the directory entries of the database and its WAL are durable too.
+ * <p><b>Durability.</b> The file is in WAL mode. Every commit appends its pages to
+ * {@code moat.db-wal}, and no write is acknowledged before an fsync of the WAL that began after
+ * its commit returned. A write that returned therefore survives the process being killed (the
+ * next open replays the WAL) and a power loss (the WAL is on the disk, not only in the page
+ * cache), as far as the disk honours flushes: the guarantee of {@code synchronous=FULL}. The
+ * fsync is not SQLite's, though: the connection runs with {@code synchronous=NORMAL} (SQLite
+ * still syncs before and after each checkpoint and when it reuses the WAL) and the writer's
+ * {@code WalSyncer} thread flushes the WAL, so the writer runs the next batch while the disk
+ * flushes the previous one. The data directory is fsynced after open so that the directory
+ * entries of the database and its WAL are durable too.
  *
  * <p><b>Group commit.</b> Every write goes through one writer thread ({@code GroupCommitWriter})
  * that owns the only writing connection: it commits all writes pending at once in one
- * transaction, one fsync for the batch, and returns to their callers only after the commit. A
- * method of this class that writes returns only when its write is durable. Read-modify-write
- * operations ({@link #addScore}, the revocation maxima) run inside the writer's transaction, so
- * they are atomic per key without locks.
+ * transaction, one fsync for the batch, one fsync in flight at a time, and returns to their
+ * callers only after that fsync. A method of this class that writes returns only when its write
+ * is durable. Read-modify-write operations ({@link #addScore}, the revocation maxima) run inside
+ * the writer's transaction, so they are atomic per key without locks.
  *
- * <p><b>Bytes per write.</b> With {@code synchronous=FULL} the disk's flush bandwidth, not the CPU,
- * bounds how many violations per second can be recorded, so the file is laid out to write few
+ * <p><b>Bytes per write.</b> The writer thread's time per violation (its statements and the
+ * WAL frames it writes) bounds how many violations per second can be recorded, so the file is laid out to write few
  * bytes per violation: new files use 1 KiB pages (a violation dirties a few pages at random:
  * its score row and its log index entry; smaller pages mean fewer bytes in the WAL for the same
  * rows), and the WAL is checkpointed into the database every 16,384 pages rather than SQLite's
@@ -70,7 +73,8 @@ import java.util.function.Function;
  *
  * <p><b>Reads</b> use a small pool of separate read-only connections; WAL lets them read while
  * the writer writes. Each query is its own read transaction, so it sees every write that has
- * returned to any caller (read-your-writes). Bans are read rarely: the engine keeps them in
+ * returned to any caller (read-your-writes); it may also see a committed write whose fsync has
+ * not finished, which a power loss in that millisecond would undo (its caller was never told). Bans are read rarely: the engine keeps them in
  * memory, loaded by {@link #activeBans} at start.
  *
  * <p><b>One process.</b> The store holds an exclusive lock on {@code moat.lock} in the directory
