@@ -7,6 +7,8 @@ import dev.moat.sqlite.SqliteStateStore;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -54,7 +56,8 @@ public final class ViolationThroughput {
     private static volatile boolean stop;
 
     /** What one run of the engine measured. */
-    private record Run(double medianPerSecond, double meanPerSecond, long commits, double writesPerCommit) {
+    private record Run(double medianPerSecond, double meanPerSecond, long commits, double writesPerCommit,
+                       double writerCpuMicrosPerViolation, double processCpuMicrosPerViolation) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -78,6 +81,8 @@ public final class ViolationThroughput {
         System.out.printf("RESULT violations_per_second %.0f%n", engine.medianPerSecond());
         System.out.printf("RESULT violations_per_second_mean %.0f%n", engine.meanPerSecond());
         System.out.printf("RESULT writes_per_commit %.1f%n", engine.writesPerCommit());
+        System.out.printf("RESULT writer_cpu_us_per_violation %.1f%n", engine.writerCpuMicrosPerViolation());
+        System.out.printf("RESULT process_cpu_us_per_violation %.1f%n", engine.processCpuMicrosPerViolation());
         System.out.printf("RESULT baseline_callers %d%n", BASELINE_CALLERS);
         System.out.printf("RESULT baseline_violations_per_second %.0f%n", baseline.medianPerSecond());
         System.out.printf("RESULT baseline_writes_per_commit %.1f%n", baseline.writesPerCommit());
@@ -110,6 +115,8 @@ public final class ViolationThroughput {
             Thread.sleep(1000); // warm-up second, not counted
             long commits0 = store.commits();
             long writes0 = store.committedWrites();
+            long writerCpu0 = writerCpuNanos();
+            long processCpu0 = processCpuNanos();
             List<Double> rates = new ArrayList<>();
             long first = acknowledged.sum();
             long last = first;
@@ -124,14 +131,19 @@ public final class ViolationThroughput {
             double elapsed = (System.nanoTime() - start) / 1e9;
             long commits = store.commits() - commits0;
             long writes = store.committedWrites() - writes0;
+            long writerCpu = writerCpuNanos() - writerCpu0;
+            long processCpu = processCpuNanos() - processCpu0;
             stop = true;
             for (Thread w : workers) {
                 w.join();
             }
-            Run run = new Run(median(rates), (last - first) / elapsed, commits, commits == 0 ? 0 : (double) writes / commits);
+            long counted = Math.max(1, last - first);
+            Run run = new Run(median(rates), (last - first) / elapsed, commits, commits == 0 ? 0 : (double) writes / commits,
+                    writerCpu / 1e3 / counted, processCpu / 1e3 / counted);
             System.out.printf("  median %,.0f violations/s, mean %,.0f/s; %,.0f commits/s, %.1f violations per commit;"
-                            + " load average %.2f%n", run.medianPerSecond(), run.meanPerSecond(), commits / elapsed,
-                    run.writesPerCommit(), load());
+                            + " CPU per violation: writer thread %.1f us, whole process %.1f us; load average %.2f%n",
+                    run.medianPerSecond(), run.meanPerSecond(), commits / elapsed, run.writesPerCommit(),
+                    run.writerCpuMicrosPerViolation(), run.processCpuMicrosPerViolation(), load());
             return run;
         } finally {
             delete(dir);
@@ -178,6 +190,24 @@ public final class ViolationThroughput {
         System.out.printf("fsync bound: one writer, 1 KiB %s + force: median %,.0f fsyncs/s %s%n",
                 append ? "append" : "overwrite", median, rates);
         return median;
+    }
+
+    /** CPU time of the store's writer thread (not its fsync thread): the one serial part. */
+    private static long writerCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
+            String name = t.getThreadName();
+            if (name.startsWith("moat-sqlite-writer") && !name.endsWith(" fsync")) {
+                sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
     }
 
     private static double load() {
