@@ -23,8 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * Issue 3's figure: acknowledged durable violations per second, through the API the server uses
- * ({@code Moat.reportViolation} on a {@link SqliteStateStore}: WAL, {@code synchronous=FULL},
- * group commit), with as many concurrent callers as the server has blocking workers; and beside
+ * ({@code Moat.reportViolation} on a {@link SqliteStateStore}: WAL, group commit, each commit's
+ * WAL fsynced before its callers are acknowledged), with as many concurrent callers as the server has blocking workers; and beside
  * it the physical bound, how many fsyncs per second this disk gives one writer.
  *
  * <ul>
