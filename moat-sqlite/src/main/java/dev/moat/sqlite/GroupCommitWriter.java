@@ -129,8 +129,9 @@ final class GroupCommitWriter {
         }
     }
 
+    /** Writes queued and not yet taken by the writer (the syncer's markers not counted). */
     int pending() {
-        return queue.size();
+        return (int) queue.stream().filter(w -> w != FLUSHED).count();
     }
 
     long commits() {
