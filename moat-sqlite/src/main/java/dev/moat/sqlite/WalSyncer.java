@@ -104,7 +104,14 @@ final class WalSyncer {
             if (batches.isEmpty()) {
                 continue;
             }
-            boolean ok = flush();
+            boolean ok;
+            try {
+                ok = flush();
+            } catch (Throwable e) {
+                // never leave a caller waiting, whatever went wrong (an Error included)
+                broken = e;
+                ok = false;
+            }
             for (List<? extends Waiter> batch : batches) {
                 for (Waiter w : batch) {
                     if (ok) {
