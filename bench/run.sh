@@ -112,9 +112,9 @@ jmh manykeys 'ManyKeysBenchmark' -prof gc
 jmh decision 'DecisionBenchmark' -prof gc
 # 3. heap bytes per key at 1M keys
 main heap dev.moat.bench.HeapPerKey 1000000
-# 5. durable violations per second (16 callers, 8 s per mode)
+# 5. durable violations per second: 64 callers (the server's worker pool), then 16, 8 s each after 3 s of warm-up
 vdir=$(mktemp -d "$TMPBASE/moat-bench-violations.XXXXXX")
-main violations dev.moat.bench.ViolationThroughput 16 8 "$vdir"
+main violations dev.moat.bench.ViolationThroughput 64 8 "$vdir"
 rm -rf "$vdir"
 
 # ---- 6. HTTP (issues 4 and 9) -------------------------------------------------------------------

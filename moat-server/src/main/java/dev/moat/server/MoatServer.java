@@ -59,7 +59,16 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class MoatServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MoatServer.class);
     static final int DRAIN_SECONDS = 10;
-    private static final int WORKERS = 16;
+    /**
+     * Threads of the blocking pool (the API's {@code moat-engine} executor, and Vert.x's default
+     * pool, which the gateway's decisions use). A refusal that records a violation, and every
+     * reported violation, holds one of them until its SQLite commit is durable, and the group
+     * commit batches only what is in flight: with {@code N} threads at most {@code N} violations
+     * share one fsync. 16 capped the server near 13k durable violations per second on the 2-core
+     * build machine; 64 lets a batch hold enough to reach issue 3's 20k/s (moat-sqlite/THROUGHPUT.md).
+     * Idle workers cost nothing but their stacks.
+     */
+    static final int WORKERS = 64;
 
     private final Vertx vertx;
     private final WorkerExecutor workers;
@@ -155,6 +164,7 @@ public final class MoatServer implements AutoCloseable {
         }
 
         Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setWorkerPoolSize(WORKERS)
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
                         .setClassPathResolvingEnabled(false)));
         WorkerExecutor workers = vertx.createSharedWorkerExecutor("moat-engine", WORKERS);

@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -45,23 +46,26 @@ import java.util.function.Function;
  *
  * <h2>How it works, and why</h2>
  *
- * <p><b>Durability.</b> The file is in WAL mode with {@code synchronous=FULL}: every commit
- * appends its pages to {@code moat.db-wal} and fsyncs it before the commit returns. A write that
- * returned therefore survives the process being killed (the next open replays the WAL) and a power
- * loss (the WAL is on the disk, not only in the page cache), as far as the disk honours flushes.
- * {@code synchronous=NORMAL} would skip that fsync and survive a process crash only; group commit
- * (below) makes it unnecessary for throughput. The data directory is fsynced after open so that
- * the directory entries of the database and its WAL are durable too.
+ * <p><b>Durability.</b> The file is in WAL mode. Every commit appends its pages to
+ * {@code moat.db-wal}, and no write is acknowledged before an fsync of the WAL that began after
+ * its commit returned. A write that returned therefore survives the process being killed (the
+ * next open replays the WAL) and a power loss (the WAL is on the disk, not only in the page
+ * cache), as far as the disk honours flushes: the guarantee of {@code synchronous=FULL}. The
+ * fsync is not SQLite's, though: the connection runs with {@code synchronous=NORMAL} (SQLite
+ * still syncs before and after each checkpoint and when it reuses the WAL) and the writer's
+ * {@code WalSyncer} thread flushes the WAL, so the writer runs the next batch while the disk
+ * flushes the previous one. The data directory is fsynced after open so that the directory
+ * entries of the database and its WAL are durable too.
  *
  * <p><b>Group commit.</b> Every write goes through one writer thread ({@code GroupCommitWriter})
  * that owns the only writing connection: it commits all writes pending at once in one
- * transaction, one fsync for the batch, and returns to their callers only after the commit. A
- * method of this class that writes returns only when its write is durable. Read-modify-write
- * operations ({@link #addScore}, the revocation maxima) run inside the writer's transaction, so
- * they are atomic per key without locks.
+ * transaction, one fsync for the batch, one fsync in flight at a time, and returns to their
+ * callers only after that fsync. A method of this class that writes returns only when its write
+ * is durable. Read-modify-write operations ({@link #addScore}, the revocation maxima) run inside
+ * the writer's transaction, so they are atomic per key without locks.
  *
- * <p><b>Bytes per write.</b> With {@code synchronous=FULL} the disk's flush bandwidth, not the CPU,
- * bounds how many violations per second can be recorded, so the file is laid out to write few
+ * <p><b>Bytes per write.</b> The writer thread's time per violation (its statements and the
+ * WAL frames it writes) bounds how many violations per second can be recorded, so the file is laid out to write few
  * bytes per violation: new files use 1 KiB pages (a violation dirties a few pages at random:
  * its score row and its log index entry; smaller pages mean fewer bytes in the WAL for the same
  * rows), and the WAL is checkpointed into the database every 16,384 pages rather than SQLite's
@@ -69,7 +73,8 @@ import java.util.function.Function;
  *
  * <p><b>Reads</b> use a small pool of separate read-only connections; WAL lets them read while
  * the writer writes. Each query is its own read transaction, so it sees every write that has
- * returned to any caller (read-your-writes). Bans are read rarely: the engine keeps them in
+ * returned to any caller (read-your-writes); it may also see a committed write whose fsync has
+ * not finished, which a power loss in that millisecond would undo (its caller was never told). Bans are read rarely: the engine keeps them in
  * memory, loaded by {@link #activeBans} at start.
  *
  * <p><b>One process.</b> The store holds an exclusive lock on {@code moat.lock} in the directory
@@ -107,10 +112,13 @@ public final class SqliteStateStore implements StateStore {
     private final Connection writeConnection;
     private final WriteTx tx;
     private final GroupCommitWriter writer;
+    /** The write-ahead log, kept open for the writer's syncer to fsync. */
+    private final FileChannel wal;
     private final List<ReadConn> allReaders;
     private final BlockingQueue<ReadConn> readers;
     /** Calls hold the read lock; close() takes the write lock, so it waits for calls in flight. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final LongAdder reads = new LongAdder();
     private volatile boolean closed;
     private volatile boolean healthy = true;
     private volatile String lastError;
@@ -152,6 +160,7 @@ public final class SqliteStateStore implements StateStore {
         this.lock = lock(dir, lockChannel);
         Connection w = null;
         WriteTx t = null;
+        FileChannel wal = null;
         List<ReadConn> opened = new ArrayList<>();
         try {
             w = connect();
@@ -170,21 +179,31 @@ public final class SqliteStateStore implements StateStore {
                 s.execute("PRAGMA cache_size = -16384"); // KiB: the pages a busy writer keeps touching
             }
             long now = clock.nowMillis();
-            Schema.migrate(w, file, migrations, c -> purgeExpired(c, now));
+            Schema.migrate(w, file, migrations, c -> purgeExpired(c, now)); // FULL: durable when it returns
             fsyncDirectory(dir);
+            // from here on commits write the WAL and the writer's syncer flushes it before any
+            // caller is acknowledged (see WalSyncer): FULL's durability, the flush off the writer
+            try (Statement s = w.createStatement()) {
+                s.execute("PRAGMA synchronous = NORMAL");
+            }
+            wal = FileChannel.open(walFile(), StandardOpenOption.WRITE, StandardOpenOption.CREATE);
             t = new WriteTx(w);
             for (int i = 0; i < READERS; i++) {
                 opened.add(new ReadConn(connectReader()));
             }
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             if (t != null) {
                 t.close();
             }
+            Sql.closeQuietly(wal);
             Sql.closeQuietly(w);
             opened.forEach(ReadConn::close);
             releaseLock();
             if (e instanceof SQLException se) {
                 throw new UncheckedIOException(describe("open", se), new IOException(se.getMessage(), se));
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(describe("open", io), io);
             }
             throw (RuntimeException) e;
         }
@@ -192,7 +211,8 @@ public final class SqliteStateStore implements StateStore {
         this.tx = t;
         this.allReaders = List.copyOf(opened);
         this.readers = new ArrayBlockingQueue<>(READERS, false, opened);
-        this.writer = new GroupCommitWriter(t, new GroupCommitWriter.Health() {
+        this.wal = wal;
+        this.writer = new GroupCommitWriter(t, wal, new GroupCommitWriter.Health() {
             @Override
             public void committed() {
                 healthy = true;
@@ -672,6 +692,7 @@ public final class SqliteStateStore implements StateStore {
             }
             closed = true;
             writer.stop();
+            Sql.closeQuietly(wal);
             tx.close();
             Sql.closeQuietly(writeConnection);
             allReaders.forEach(ReadConn::close);
@@ -719,6 +740,15 @@ public final class SqliteStateStore implements StateStore {
         return writer.committedWrites();
     }
 
+    /**
+     * Reads run on the read connections so far, each one a query of the file. A decision for a
+     * subject that is not banned adds none (bans are served from the engine's memory); tests
+     * count on it.
+     */
+    public long reads() {
+        return reads.sum();
+    }
+
     /** A failure from the writer as the caller's exception (with the caller's stack). */
     private RuntimeException rethrow(String what, Throwable cause) {
         if (cause instanceof SQLException e) {
@@ -744,6 +774,7 @@ public final class SqliteStateStore implements StateStore {
         l.lock();
         try {
             ensureOpen();
+            reads.increment();
             ReadConn r = takeReader();
             try {
                 return work.run(r);
@@ -835,6 +866,10 @@ public final class SqliteStateStore implements StateStore {
     }
 
     // ---- files ----------------------------------------------------------------------------------
+
+    private Path walFile() {
+        return file.resolveSibling(FILE_NAME + "-wal");
+    }
 
     private Connection connect() throws SQLException {
         SQLiteConfig config = new SQLiteConfig();

@@ -3,6 +3,7 @@ package dev.moat.sqlite;
 import dev.moat.core.ban.Ban;
 import dev.moat.core.ban.BanSource;
 import dev.moat.core.ban.LogEntry;
+import dev.moat.core.store.RecordedViolation;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -13,13 +14,15 @@ import java.util.Map;
 
 /**
  * The child JVM of {@link KillNineDurabilityTest}: opens the store on {@code args[0]} and, from
- * {@code args[1]} threads, writes bans, scores and log entries forever, printing one line per
+ * {@code args[1]} threads, writes bans, scores, log entries and violations (score and log entry in
+ * one write) forever, printing one line per
  * write after the store acknowledged it. It never stops by itself; the test kills it.
  *
  * <pre>
  * ACK ban &lt;subject&gt;
  * ACK score &lt;subject&gt; &lt;type&gt; &lt;value after&gt;
  * ACK log &lt;seq&gt; &lt;subject&gt; &lt;n&gt;
+ * ACK violation &lt;seq&gt; &lt;subject&gt; &lt;n&gt; &lt;score after&gt;
  * </pre>
  */
 public final class DurabilityChild {
@@ -54,6 +57,15 @@ public final class DurabilityChild {
                     LogEntry e = store.append(new LogEntry(0, logged, LogEntry.Kind.VIOLATION, "logins", 1, value, now, false,
                             "", "moat", Map.of("round", round, "n", Long.toString(i))));
                     ack(out, "ACK log " + e.seq() + " " + logged + " " + round + "/" + i);
+
+                    // the engine's path: score and log line in one commit
+                    String violator = "user:v" + thread;
+                    String n = Long.toString(i);
+                    RecordedViolation v = store.recordViolation(violator, "message_limit", 1.0, now, 0,
+                            change -> new LogEntry(0, violator, LogEntry.Kind.VIOLATION, "message_limit", 1,
+                                    change.current(), now, false, "", "moat", Map.of("round", round, "n", n)));
+                    ack(out, "ACK violation " + v.entry().seq() + " " + violator + " " + round + "/" + i + " "
+                            + v.change().current());
                 }
             }, "child-writer-" + t);
             w.start();

@@ -23,10 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The promise of moat-sqlite: a write that returned survives {@code kill -9}. A child JVM writes
- * bans, scores and log entries from several threads and prints a line after each acknowledged
- * write; the test kills it with SIGKILL in mid-flight, starts a second child on the same
- * directory (which must recover the WAL and carry on), kills that one too, then opens the
- * directory itself and finds every acknowledged write.
+ * bans, scores, log entries and violations ({@code recordViolation}, the engine's path) from
+ * several threads and prints a line after each acknowledged write; the test kills it with
+ * SIGKILL in mid-flight, starts a second child on the same directory (which must recover the WAL
+ * and carry on), kills that one too, then opens the directory itself and finds every
+ * acknowledged write.
  */
 class KillNineDurabilityTest {
     private static final int ACKS_PER_ROUND = 600;
@@ -39,6 +40,7 @@ class KillNineDurabilityTest {
     private final Set<String> bans = new HashSet<>();
     private final Map<String, Double> scores = new HashMap<>();
     private final Map<String, Map<Long, String>> logs = new HashMap<>();
+    private final Map<String, Double> violationScores = new HashMap<>();
     private int acks;
 
     @Test
@@ -52,6 +54,7 @@ class KillNineDurabilityTest {
         assertThat(bans).isNotEmpty();
         assertThat(scores).isNotEmpty();
         assertThat(logs).isNotEmpty();
+        assertThat(violationScores).isNotEmpty();
 
         try (SqliteStateStore store = SqliteStateStore.open(dataDir)) {
             long now = System.currentTimeMillis();
@@ -65,6 +68,8 @@ class KillNineDurabilityTest {
             }
             scores.forEach((subject, acked) ->
                     assertThat(store.scores(subject, now, 0).get("logins")).as(subject).isGreaterThanOrEqualTo(acked));
+            violationScores.forEach((subject, acked) ->
+                    assertThat(store.scores(subject, now, 0).get("message_limit")).as(subject).isGreaterThanOrEqualTo(acked));
             logs.forEach((subject, acked) -> {
                 Map<Long, String> found = new HashMap<>();
                 String cursor = null;
@@ -129,6 +134,10 @@ class KillNineDurabilityTest {
             case "ban" -> bans.add(f[2]);
             case "score" -> scores.merge(f[2], Double.parseDouble(f[4]), Math::max);
             case "log" -> logs.computeIfAbsent(f[3], k -> new HashMap<>()).put(Long.parseLong(f[2]), f[4]);
+            case "violation" -> {
+                logs.computeIfAbsent(f[3], k -> new HashMap<>()).put(Long.parseLong(f[2]), f[4]);
+                violationScores.merge(f[3], Double.parseDouble(f[5]), Math::max);
+            }
             default -> throw new AssertionError("unexpected line from the child: " + line);
         }
     }

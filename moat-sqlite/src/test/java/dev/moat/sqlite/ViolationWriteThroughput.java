@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * Not a test: how many violations per second moat-sqlite records durably, each one a score
- * update and a log line committed (fsynced, {@code synchronous=FULL}) before the caller goes on.
+ * update and a log line committed (the WAL fsynced) before the caller goes on.
  *
  * <pre>
  * java -cp ... dev.moat.sqlite.ViolationWriteThroughput [threads=16] [seconds=10] [mode=separate|combined] [dir]
