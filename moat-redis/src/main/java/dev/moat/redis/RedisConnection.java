@@ -22,6 +22,9 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -86,6 +89,13 @@ public final class RedisConnection implements AutoCloseable {
                 .ioThreadPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
                 .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(20), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .nettyCustomizer(new NettyCustomizer() {
+                    @Override
+                    public void afterChannelInitialized(Channel channel) {
+                        channel.pipeline().addFirst(new FlushConsolidationHandler(
+                                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+                    }
+                })
                 .build();
         SocketOptions socket = SocketOptions.builder()
                 .connectTimeout(Duration.ofMillis(Math.max(500, timeoutMillis * 4)))
