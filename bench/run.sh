@@ -7,7 +7,7 @@
 #   SKIP_BUILD=1 bench/run.sh    # reuse moat-bench/target/benchmarks.jar
 #   JMH_TIME="-f 1 -wi 1 -w 1s -i 2 -r 1s" bench/run.sh   # a smoke run (numbers meaningless)
 #   STEPS="hotkey-fixed heap" bench/run.sh           # only some steps (the report marks the rest "not run")
-#   STEPS=redis REDIS_SECONDS=2 bench/run.sh          # only the Redis step, shorter
+#   STEPS=redis REDIS_SECONDS=1 bench/run.sh          # only the Redis step, shorter
 #
 # Needs: JDK 17, Maven with the dependencies in ~/.m2 (offline), python3 (report, free port),
 # redis-server, redis-benchmark and redis-cli on the PATH (Redis step only).
@@ -114,10 +114,10 @@ rm -rf "$vdir"
 # redis-benchmark running EVALSHA of Moat's own consume script with the arguments of the same check
 # (RedisThroughput checks that equivalence on the live server first): one redis-server of this step's
 # own on a free port (no persistence), the same concurrency, a hot key and 10,000 keys. The Java
-# sides take turns (ABBA, REDIS_ROUNDS rounds of REDIS_SECONDS s each); redis-benchmark runs just
+# sides take turns (in order, then reversed; REDIS_ROUNDS rounds of REDIS_SECONDS s each); redis-benchmark runs just
 # before and just after them, each for about REDIS_SECONDS * REDIS_ROUNDS / 2 s. About 80 s in all.
 REDIS_CALLERS=${REDIS_CALLERS:-16}   # the server's worker pool (MoatServer.WORKERS) calls the store
-REDIS_SECONDS=${REDIS_SECONDS:-4}
+REDIS_SECONDS=${REDIS_SECONDS:-2}
 REDIS_ROUNDS=${REDIS_ROUNDS:-2}
 REDIS_KEYS=${REDIS_KEYS:-10000}
 redis_pid=
@@ -137,9 +137,9 @@ stop_redis() {
 redis_bench() {
   local label=$1 seconds=$2 key=$3 randomize=$4 rps n
   # shellcheck disable=SC2086
-  rps=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$REDIS_CALLERS" -n 20000 $randomize --csv \
+  rps=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$REDIS_CALLERS" -n 5000 $randomize --csv \
         EVALSHA "$redis_sha" 1 "$key" $redis_args | tail -1 | cut -d'"' -f4)
-  n=$(awk -v r="$rps" -v s="$seconds" 'BEGIN { n = int(r * s); print (n < 20000 ? 20000 : n) }')
+  n=$(awk -v r="$rps" -v s="$seconds" 'BEGIN { n = int(r * s); print (n < 5000 ? 5000 : n) }')
   printf '%s\tredis-benchmark -h 127.0.0.1 -p <port> -c %s -n %s %s --csv EVALSHA %s 1 %s %s\n' \
     "redis-benchmark-$label" "$REDIS_CALLERS" "$n" "$randomize" "$redis_sha" "$key" "$redis_args" >> "$OUT/commands.tsv"
   # shellcheck disable=SC2086

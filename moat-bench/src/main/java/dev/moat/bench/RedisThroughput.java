@@ -3,6 +3,7 @@ package dev.moat.bench;
 import dev.moat.core.limit.LimitSpec;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +28,11 @@ import java.util.concurrent.atomic.LongAdder;
  * threads per side, each calling one check after another on a key picked at random among KEYS (1:
  * every caller on one hot key), as the server's worker pool calls the store (the store API is
  * synchronous). Every call is admitted: 10^9 per second with a burst of 10^9, so each call also
- * writes its key. After three seconds of warm-up per side, the sides take turns, in order then in reverse order, for ROUNDS
- * rounds of SECONDS seconds each (turns cancel a drift of the machine's load); a side's figure is
- * the median of its one-second rates. Redis's own command counts and CPU time, and this process's
- * CPU time, are taken per side, so the output says what one call costs on each side of the wire.
+ * writes its key. After two seconds of warm-up per side, the sides take turns, in order and then
+ * in reverse order, for ROUNDS rounds of SECONDS seconds each (turns cancel a drift of the
+ * machine's load); a side's figure is the median of its one-second rates. Redis's own command
+ * counts and CPU time, and this JVM's CPU time (its Java threads', and the whole process's), are
+ * taken per side, so the output says what one call costs on each side of the wire.
  */
 public final class RedisThroughput {
     /** The subject of the hot-key runs. */
@@ -73,16 +75,19 @@ public final class RedisThroughput {
                      Peers.HUGE_PER_MILLIS);
              LettuceEvalshaSide lettuce = new LettuceEvalshaSide(hostPort, "lettucebench", subjects, SPEC,
                      MoatScriptForRedisBenchmark.load(stats))) {
-            Tally moatTally = new Tally(moat, "evalsha");
-            Tally b4jTally = new Tally(bucket4j, "get", "eval");
+            // Redis counts the commands a script calls too. Moat: one EVALSHA per round trip. bucket4j:
+            // a GET, then an EVAL whose compare-and-set script GETs once: its GETs are its round trips.
+            Tally moatTally = new Tally(moat, "evalsha", "evalsha");
+            Tally b4jTally = new Tally(bucket4j, "get", "get", "eval");
             List<Tally> sides = new ArrayList<>();
-            for (Tally t : List.of(moatTally, b4jTally, new Tally(lettuce, "evalsha"))) {
+            for (Tally t : List.of(moatTally, b4jTally, new Tally(lettuce, "evalsha", "evalsha"))) {
                 if (only.isEmpty() || only.equals(t.side.name())) {
                     sides.add(t);
                 }
             }
             for (Tally t : sides) {
-                t.segment(stats, callers, keys, 3, false); // warm-up: C2 is still compiling after 2 s on a busy machine
+                // warm-up; on a busy machine C2 compiles for longer, which the turns spread over the sides
+                t.segment(stats, callers, keys, 2, false);
             }
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < sides.size(); i++) {
@@ -116,17 +121,24 @@ public final class RedisThroughput {
     /** One side's measurements across its segments. */
     private static final class Tally {
         private final RedisSide side;
+        private final String roundTrips;
         private final String[] commands;
         private final List<Double> rates = new ArrayList<>();
         private long calls;
         private long refused;
-        private long redisCommands;
+        private long redisRoundTrips;
         private long redisCommandMicros;
         private double redisCpuSeconds;
         private double clientCpuSeconds;
+        private double processCpuSeconds;
 
-        Tally(RedisSide side, String... commands) {
+        /**
+         * @param roundTrips the command Redis counts once per round trip of this side
+         * @param commands   the top-level commands whose time Redis reports (their inner calls included)
+         */
+        Tally(RedisSide side, String roundTrips, String... commands) {
             this.side = side;
+            this.roundTrips = roundTrips;
             this.commands = commands;
         }
 
@@ -153,7 +165,8 @@ public final class RedisThroughput {
             Thread.sleep(300); // every caller running before the first second counts
             Map<String, long[]> before = stats.read();
             double redisCpu = stats.cpuSeconds();
-            double clientCpu = processCpuSeconds();
+            double clientCpu = javaThreadsCpuSeconds();
+            double processCpu = processCpuSeconds();
             long last = done.sum();
             long start = System.nanoTime();
             List<Double> mine = new ArrayList<>();
@@ -164,7 +177,8 @@ public final class RedisThroughput {
                 mine.add((double) (now - last));
                 last = now;
             }
-            double clientCpuAfter = processCpuSeconds();
+            double processCpuAfter = processCpuSeconds();
+            double clientCpuAfter = javaThreadsCpuSeconds();
             double redisCpuAfter = stats.cpuSeconds();
             Map<String, long[]> after = stats.read();
             stop.set(true);
@@ -179,13 +193,13 @@ public final class RedisThroughput {
                 calls += (long) r;
             }
             refused += no.sum();
+            redisRoundTrips += RedisCommandStats.delta(before, after, roundTrips)[0];
             for (String c : commands) {
-                long[] d = RedisCommandStats.delta(before, after, c);
-                redisCommands += d[0];
-                redisCommandMicros += d[1];
+                redisCommandMicros += RedisCommandStats.delta(before, after, c)[1];
             }
             redisCpuSeconds += redisCpuAfter - redisCpu;
             clientCpuSeconds += clientCpuAfter - clientCpu;
+            processCpuSeconds += processCpuAfter - processCpu;
             System.out.printf("  %-9s %s%n", side.name(), format(mine));
         }
 
@@ -201,10 +215,11 @@ public final class RedisThroughput {
             System.out.printf("%sops_per_second %.0f%n", p, median());
             System.out.printf("%sops_per_second_min %.0f%n", p, rates.stream().mapToDouble(d -> d).min().orElse(0));
             System.out.printf("%sops_per_second_max %.0f%n", p, rates.stream().mapToDouble(d -> d).max().orElse(0));
-            System.out.printf("%sredis_commands_per_call %.3f%n", p, (double) redisCommands / calls);
+            System.out.printf("%sround_trips_per_call %.3f%n", p, (double) redisRoundTrips / calls);
             System.out.printf("%sredis_command_usec_per_call %.2f%n", p, (double) redisCommandMicros / calls);
             System.out.printf("%sredis_cpu_usec_per_call %.2f%n", p, redisCpuSeconds * 1e6 / calls);
             System.out.printf("%sclient_cpu_usec_per_call %.2f%n", p, clientCpuSeconds * 1e6 / calls);
+            System.out.printf("%sclient_process_cpu_usec_per_call %.2f%n", p, processCpuSeconds * 1e6 / calls);
             System.out.printf("%srefused %d%n", p, refused);
         }
     }
@@ -217,6 +232,24 @@ public final class RedisThroughput {
         return sb.append(" /s").toString();
     }
 
+    /**
+     * CPU time of this JVM's Java threads (the callers, Lettuce's event loops, the rest), without
+     * the JIT compiler's and the garbage collector's threads: on a busy machine C2 keeps compiling
+     * well into the measured turns, and whichever side runs then would be charged for it.
+     */
+    private static double javaThreadsCpuSeconds() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : threads.getAllThreadIds()) {
+            long t = threads.getThreadCpuTime(id);
+            if (t > 0) {
+                sum += t;
+            }
+        }
+        return sum / 1e9;
+    }
+
+    /** CPU time of the whole process, compiler and collector included. */
     private static double processCpuSeconds() {
         var os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {

@@ -48,6 +48,11 @@ import java.util.concurrent.TimeoutException;
  * delay is capped at one second, and every wait in this module is bounded by the configured
  * timeout (250 ms by default) on the caller's side. If Redis is down when the process starts, the
  * connection is simply absent; the failover prober connects later.
+ *
+ * Flushes are consolidated (Netty's FlushConsolidationHandler at the head of the pipeline): the
+ * commands that callers queue during one turn of the event loop leave in one write instead of one
+ * system call each. Under concurrent checks the JVM's cost per call, not Redis's, bounds a node on
+ * a small machine (docs/redis.md, "Performance"); a lone command still goes out in the same turn.
  */
 
 /** A connection to Redis (standalone or cluster) shared by the stores and ban propagation. */
