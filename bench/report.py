@@ -377,14 +377,22 @@ if redis:
           f"{kops(lt)}{rng('lettuce')} | {kops(rbm)} ({', '.join(kops(r) for r in runs)}) | "
           f"{target_cell(m / rbm if m and rbm else None, 0.8)} | {target_cell(m / b if m and b else None, 2)} |")
     w("")
+    dropped = [(label, int(res.get(f"{label}_moat_discarded_turns", 0))) for label, res in redis.items()]
+    dropped = [(label, n) for label, n in dropped if n]
+    if dropped:
+        w("Turns of Moat's side in which a call waited longer than the 250 ms timeout, so that the store")
+        w("answered from memory until the next probe (docs/redis.md, \"Slow is treated as down\"), are left")
+        w("out of its figures: " + ", ".join(f"{n} on {'the hot key' if label == 'hot' else '10,000 keys'}" for label, n in dropped) + ".")
+        w("")
     w("What one call costs, per side (round trips and the time Redis spent in the commands, scripts'")
     w("inner calls included, from `INFO commandstats`; Redis CPU from")
     w("`INFO cpu`, which includes its network work; client CPU is the benchmark JVM's during that side's")
     w("turns divided by its calls: its Java threads' (callers, Lettuce's event loop), and in brackets the")
-    w("whole process's, which adds the JIT compiler still compiling on a busy machine and the collector):")
+    w("whole process's, which adds the JIT compiler still compiling on a busy machine and the collector;")
+    w("bytes allocated by the Java threads in those turns, divided the same way):")
     w("")
-    w("| keys | side | round trips per call | Redis µs in commands per call | Redis CPU µs per call | client CPU µs per call: Java threads (whole JVM) |")
-    w("|---|---|---|---|---|---|")
+    w("| keys | side | round trips per call | Redis µs in commands per call | Redis CPU µs per call | client CPU µs per call: Java threads (whole JVM) | client bytes allocated per call |")
+    w("|---|---|---|---|---|---|---|")
     for label, res in redis.items():
         keys = int(res.get(f"{label}_keys", 0))
         for side, name in REDIS_SIDES:
@@ -393,7 +401,8 @@ if redis:
             g = lambda k: res.get(f"{label}_{side}_{k}")
             w(f"| {'1 (hot)' if keys == 1 else f'{keys:,}'} | {name} | {g('round_trips_per_call'):.2f} | "
               f"{g('redis_command_usec_per_call'):.1f} | {g('redis_cpu_usec_per_call'):.1f} | "
-              f"{g('client_cpu_usec_per_call'):.1f} ({g('client_process_cpu_usec_per_call') or 0:.1f}) |")
+              f"{g('client_cpu_usec_per_call'):.1f} ({g('client_process_cpu_usec_per_call') or 0:.1f}) | "
+              f"{g('client_allocated_bytes_per_call') or 0:,.0f} |")
     w("")
     w("**Where Moat loses, and what bounds it.** ")
     losses = []

@@ -84,7 +84,8 @@ final class MoatRedisSide implements RedisSide {
     }
 
     /** How often Redis was marked down since the warm-up: each outage sent calls to the local fallback. */
-    long outages() {
+    @Override
+    public long outages() {
         return stores.redisHealth().outages() - outagesAtStart;
     }
 

@@ -9,6 +9,11 @@ interface RedisSide extends AutoCloseable {
     /** One check of the benchmark's limit on key number {@code keyIndex}; true when admitted. */
     boolean check(int keyIndex);
 
+    /** How often this side stopped asking Redis and answered from a fallback (only Moat has one). */
+    default long outages() {
+        return 0;
+    }
+
     @Override
     void close();
 }
