@@ -115,7 +115,7 @@ rm -rf "$vdir"
 # (RedisThroughput checks that equivalence on the live server first): one redis-server of this step's
 # own on a free port (no persistence), the same concurrency, a hot key and 10,000 keys. The Java
 # sides take turns (in order, then reversed; REDIS_ROUNDS rounds of REDIS_SECONDS s each); redis-benchmark runs just
-# before and just after them, each for about REDIS_SECONDS * REDIS_ROUNDS / 2 s. About 80 s in all.
+# before and just after them, each for about REDIS_SECONDS * REDIS_ROUNDS / 2 s. About 90 s in all.
 REDIS_CALLERS=${REDIS_CALLERS:-16}   # the server's worker pool (MoatServer.WORKERS) calls the store
 REDIS_SECONDS=${REDIS_SECONDS:-2}
 REDIS_ROUNDS=${REDIS_ROUNDS:-2}
