@@ -7,11 +7,13 @@
 #   SKIP_BUILD=1 bench/run.sh    # reuse moat-bench/target/benchmarks.jar
 #   JMH_TIME="-f 1 -wi 1 -w 1s -i 2 -r 1s" bench/run.sh   # a smoke run (numbers meaningless)
 #   STEPS="hotkey-fixed heap" bench/run.sh           # only some steps (the report marks the rest "not run")
+#   STEPS=redis REDIS_SECONDS=1 bench/run.sh          # only the Redis step, shorter
 #
 #   STEPS=http bench/run.sh      # only the HTTP step (builds moat-server/target/moat.jar, not benchmarks.jar)
 #
-# Needs: JDK 17, Maven with the dependencies in ~/.m2 (offline), python3 (report only); the http
-# step also needs wrk, taskset and curl, and installs nginx with apt-get when it is missing.
+# Needs: JDK 17, Maven with the dependencies in ~/.m2 (offline), python3 (report, free port); the http
+# step also needs wrk, taskset and curl, and installs nginx with apt-get when it is missing; the redis
+# step needs redis-server, redis-benchmark and redis-cli on the PATH.
 # The machine is shared and noisy: each JMH figure is the median of its measurement iterations,
 # the load average is recorded before and after every step, and the raw output is kept.
 set -euo pipefail
@@ -79,8 +81,9 @@ main() {
   echo "jdk: $(java -version 2>&1 | sed -n 2p)"
   echo "jvm: $(java -version 2>&1 | sed -n 3p)"
   echo "maven: $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')"
-  echo "git: $(git rev-parse --short HEAD) on $(git rev-parse --abbrev-ref HEAD)$(git diff --quiet HEAD -- moat-core moat-sqlite moat-server moat-bench bench || echo ' (modified)')"
+  echo "git: $(git rev-parse --short HEAD) on $(git rev-parse --abbrev-ref HEAD)$(git diff --quiet HEAD -- moat-core moat-sqlite moat-redis moat-server moat-bench bench || echo ' (modified)')"
   echo "jmh_time: $JMH_TIME"
+  echo "redis: $(redis-server --version 2>/dev/null | cut -d' ' -f3 || echo none)"
   echo "load_at_start: $(cat /proc/loadavg)"
 } > "$OUT/machine.txt"
 : > "$OUT/commands.tsv"
@@ -88,7 +91,7 @@ log "results in $OUT"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   modules=()
-  for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations; do
+  for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations redis gateway; do
     if wanted "$step"; then modules+=(moat-bench); break; fi
   done
   if wanted http; then modules+=(moat-server); fi   # moat-server/target/moat.jar, for bench/http.sh
@@ -130,6 +133,83 @@ if wanted http; then
   done_step http
 fi
 # ---- end of 6 ---------------------------------------------------------------------------------------
+
+# ---- 7. Redis ------------------------------------------------------------------------------------
+# Moat's Redis path (RedisStores' limit store, as the server wires it), bucket4j-lettuce, and
+# redis-benchmark running EVALSHA of Moat's own consume script with the arguments of the same check
+# (RedisThroughput checks that equivalence on the live server first): one redis-server of this step's
+# own on a free port (no persistence), the same concurrency, a hot key and 10,000 keys. The Java
+# sides take turns (in order, then reversed; REDIS_ROUNDS rounds of REDIS_SECONDS s each); redis-benchmark runs just
+# before and just after them, each for about REDIS_SECONDS * REDIS_ROUNDS / 2 s. About 90 s in all.
+REDIS_CALLERS=${REDIS_CALLERS:-16}   # callers in flight at once, the same for every side
+REDIS_SECONDS=${REDIS_SECONDS:-2}
+REDIS_ROUNDS=${REDIS_ROUNDS:-2}
+REDIS_KEYS=${REDIS_KEYS:-10000}
+redis_pid=
+redis_dir=
+stop_redis() {
+  if [ -n "$redis_pid" ]; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+    redis_pid=
+  fi
+  if [ -n "$redis_dir" ]; then
+    rm -rf "$redis_dir"
+    redis_dir=
+  fi
+}
+# one redis-benchmark run of about $2 seconds at the rate measured by a short calibration run
+redis_bench() {
+  local label=$1 seconds=$2 key=$3 randomize=$4 rps n
+  # shellcheck disable=SC2086
+  rps=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$REDIS_CALLERS" -n 5000 $randomize --csv \
+        EVALSHA "$redis_sha" 1 "$key" $redis_args | tail -1 | cut -d'"' -f4)
+  n=$(awk -v r="$rps" -v s="$seconds" 'BEGIN { n = int(r * s); print (n < 5000 ? 5000 : n) }')
+  printf '%s\tredis-benchmark -h 127.0.0.1 -p <port> -c %s -n %s %s --csv EVALSHA %s 1 %s %s\n' \
+    "redis-benchmark-$label" "$REDIS_CALLERS" "$n" "$randomize" "$redis_sha" "$key" "$redis_args" >> "$OUT/commands.tsv"
+  # shellcheck disable=SC2086
+  redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$REDIS_CALLERS" -n "$n" $randomize --csv \
+    EVALSHA "$redis_sha" 1 "$key" $redis_args | tee -a "$OUT/redis-benchmark-$label.csv" | tail -1 | cut -d'"' -f4 \
+    | awk -v l="$label" '{ printf "RESULT %s_redis_benchmark_ops_per_second %s\n", l, $1 }' >> "$OUT/redis-benchmark.txt"
+}
+if wanted redis; then
+  quiet redis
+  trap stop_redis EXIT
+  redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis_dir=$(mktemp -d "$TMPBASE/moat-bench-redis.XXXXXX")
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$redis_dir" \
+    > "$OUT/redis-server.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do
+    [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+    sleep 0.1
+  done
+  log "redis: redis-server $(redis-server --version | cut -d' ' -f3) on port $redis_port, $REDIS_CALLERS callers"
+  java -cp "$JAR" dev.moat.bench.RedisThroughput script "127.0.0.1:$redis_port" > "$OUT/redis-script.txt" 2>&1 \
+    || { log "FAILED: redis script check"; tail -20 "$OUT/redis-script.txt"; exit 1; }
+  redis_sha=$(awk '$1 == "SHA" { print $2 }' "$OUT/redis-script.txt")
+  redis_args=$(sed -n 's/^ARGS //p' "$OUT/redis-script.txt")
+  : > "$OUT/redis-benchmark.txt"
+  half=$(( (REDIS_SECONDS * REDIS_ROUNDS + 1) / 2 ))
+  for spec in "hot 1 KEY_HOT" "many $REDIS_KEYS KEY_MANY"; do
+    read -r label keys keyline <<< "$spec"
+    key=$(sed -n "s/^$keyline //p" "$OUT/redis-script.txt")
+    randomize=""
+    [ "$keys" -gt 1 ] && randomize="-r $keys"
+    redis_bench "$label" "$half" "$key" "$randomize"
+    printf '%s\tjava -cp %s dev.moat.bench.RedisThroughput run 127.0.0.1:<port> %s %s %s %s %s\n' "redis-$label" "$JAR" \
+      "$label" "$keys" "$REDIS_CALLERS" "$REDIS_SECONDS" "$REDIS_ROUNDS" >> "$OUT/commands.tsv"
+    java -cp "$JAR" dev.moat.bench.RedisThroughput run "127.0.0.1:$redis_port" "$label" "$keys" "$REDIS_CALLERS" \
+      "$REDIS_SECONDS" "$REDIS_ROUNDS" > "$OUT/redis-$label.txt" 2>&1 \
+      || { log "FAILED: redis $label (see $OUT/redis-$label.txt)"; tail -20 "$OUT/redis-$label.txt"; exit 1; }
+    redis_bench "$label" "$half" "$key" "$randomize"
+  done
+  redis-cli -p "$redis_port" info commandstats > "$OUT/redis-commandstats.txt" 2>&1 || true
+  stop_redis
+  trap - EXIT
+  done_step redis
+fi
+# ---- end of 7 ---------------------------------------------------------------------------------------
 
 elapsed=$(( $(date +%s) - START ))
 echo "elapsed_seconds: $elapsed" >> "$OUT/machine.txt"

@@ -1,0 +1,105 @@
+package dev.moat.bench;
+
+import dev.moat.core.limit.LimitSpec;
+import dev.moat.core.limit.Limiter;
+import dev.moat.core.store.LimitCall;
+import dev.moat.core.store.LimitOutcome;
+import dev.moat.core.store.LimitStore;
+import dev.moat.redis.RedisStores;
+
+import java.util.List;
+
+/**
+ * Moat's Redis path as the server wires it: {@code RedisStores.open(...).limitStore()}, the
+ * {@code FailoverLimitStore} over {@code RedisLimitStore} (on_failure local, timeout 250 ms), called
+ * with {@code consume(List.of(call), System.currentTimeMillis(), false)} as the engine calls it for
+ * a check with one limit. Each call is one EVALSHA of Moat's consume script.
+ *
+ * <p>A fallback would silently answer from memory and flatter the figure, so the caller checks
+ * {@link #outages()} and Redis's own EVALSHA count after the run.
+ */
+final class MoatRedisSide implements RedisSide {
+    /** The limit id of every counter; the subject differs per key. */
+    static final String LIMIT_ID = "bench.limit";
+
+    private final RedisStores stores;
+    private final LimitStore limits;
+    private final List<LimitCall>[] calls;
+    private final long outagesAtStart;
+
+    @SuppressWarnings("unchecked")
+    MoatRedisSide(String hostPort, String keyPrefix, String[] subjects, LimitSpec spec) {
+        this.stores = RedisStores.open("redis://" + hostPort, List.of(), keyPrefix, "local",
+                RedisStores.DEFAULT_TIMEOUT_MILLIS, null);
+        if (!stores.redisUp()) {
+            stores.close();
+            throw new IllegalStateException("moat could not reach redis at " + hostPort);
+        }
+        this.limits = stores.limitStore();
+        Limiter limiter = spec.limiter();
+        this.calls = new List[subjects.length];
+        for (int i = 0; i < subjects.length; i++) {
+            calls[i] = List.of(new LimitCall(LIMIT_ID + "|" + subjects[i], limiter, 1));
+        }
+        this.outagesAtStart = warmUp(limiter);
+    }
+
+    /**
+     * The first call of a fresh JVM loads Lettuce's classes and, on a fresh Redis, turns NOSCRIPT
+     * into an EVAL: on a loaded machine that can take longer than the 250 ms timeout, which marks
+     * Redis down until the next probe. That is start-up, not throughput: call until Redis has
+     * answered in time, then count outages from there.
+     */
+    private long warmUp(Limiter limiter) {
+        List<LimitCall> warm = List.of(new LimitCall(LIMIT_ID + "|warm-up", limiter, 1));
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            long outages = stores.redisHealth().outages();
+            if (stores.redisUp()) {
+                limits.consume(warm, System.currentTimeMillis(), false);
+                if (stores.redisHealth().outages() == outages && stores.redisUp()) {
+                    return outages;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
+        throw new IllegalStateException("moat's calls to redis did not answer within the timeout for 30 s");
+    }
+
+    @Override
+    public String name() {
+        return "moat";
+    }
+
+    @Override
+    public boolean check(int keyIndex) {
+        LimitOutcome[] out = limits.consume(calls[keyIndex], System.currentTimeMillis(), false);
+        return out[0].allowed();
+    }
+
+    /** How often Redis was marked down since the warm-up: each outage sent calls to the local fallback. */
+    @Override
+    public long outages() {
+        return stores.redisHealth().outages() - outagesAtStart;
+    }
+
+    /** The Redis key Moat keeps the counter of {@code subject} under (for the equivalence check). */
+    String redisKey(String subject) {
+        return stores.redisLimitStore().keys().limit(LIMIT_ID + "|" + subject, 'g');
+    }
+
+    LimitOutcome checkAt(int keyIndex, long nowMillis) {
+        return limits.consume(calls[keyIndex], nowMillis, false)[0];
+    }
+
+    @Override
+    public void close() {
+        stores.close();
+    }
+}
