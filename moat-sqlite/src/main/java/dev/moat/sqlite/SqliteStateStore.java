@@ -261,6 +261,17 @@ public final class SqliteStateStore implements StateStore {
     }
 
     @Override
+    public boolean removeBan(String subject, long createdUpToMillis) {
+        Objects.requireNonNull(subject, "subject");
+        return write("removeBan " + subject, t -> {
+            PreparedStatement p = t.prepare("DELETE FROM bans WHERE subject = ? AND created_at <= ?");
+            p.setString(1, subject);
+            p.setLong(2, createdUpToMillis);
+            return p.executeUpdate() > 0;
+        });
+    }
+
+    @Override
     public List<Ban> activeBans(long nowMillis) {
         return read("activeBans", r -> {
             PreparedStatement p = r.prepare("SELECT " + BAN_COLUMNS + " FROM bans WHERE expires_at > ?");
