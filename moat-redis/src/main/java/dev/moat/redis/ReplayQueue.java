@@ -3,6 +3,7 @@ package dev.moat.redis;
 import dev.moat.core.ban.Ban;
 import dev.moat.core.ban.LogEntry;
 import dev.moat.core.store.StateStore;
+import dev.moat.core.store.StoreFailureException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -226,7 +227,7 @@ final class ReplayQueue {
                 }
                 channel.force(false);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the replay file " + file, e);
+                throw new StoreFailureException("cannot write the replay file " + file + ": " + e.getMessage(), e);
             }
         }
         for (Op op : batch) {
@@ -356,7 +357,7 @@ final class ReplayQueue {
             }
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot rewrite the replay file " + file, e);
+            throw new StoreFailureException("cannot rewrite the replay file " + file + ": " + e.getMessage(), e);
         }
     }
 

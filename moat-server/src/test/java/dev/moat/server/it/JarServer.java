@@ -1,5 +1,7 @@
 package dev.moat.server.it;
 
+import dev.moat.server.JarHttp;
+import dev.moat.server.ShadedJar;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -28,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * records how long that took.
  */
 final class JarServer implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = JarHttp.JSON;
     static final String ADMIN_KEY = "it-admin-key-0123456789abcdef";
     static final String CLIENT_KEY = "it-client-key-0123456789abcdef";
 
@@ -37,12 +39,13 @@ final class JarServer implements AutoCloseable {
     final int port;
     private Process process;
     private long startMillis;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final JarHttp http;
 
     JarServer(Path dir, int port) {
         this.dir = dir;
         this.config = dir.resolve("moat.yaml");
         this.port = port;
+        this.http = new JarHttp(url(), Duration.ofSeconds(15));
     }
 
     /** A fresh directory and a free port. */
@@ -51,21 +54,7 @@ final class JarServer implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static Path jar() {
-        String p = System.getProperty("moat.jar", "target/moat.jar");
-        Path jar = Path.of(p);
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("the built jar is missing: " + jar.toAbsolutePath()
-                    + " (run `mvn -pl moat-server -am verify`: the shade plugin builds it in package)");
-        }
-        return jar;
+        return ShadedJar.freePort();
     }
 
     /** The limits the suite counts on: login 7 per 5 minutes by IP (the spec's example), nothing else. */
@@ -104,12 +93,7 @@ final class JarServer implements AutoCloseable {
 
     /** Starts {@code moat <args>} and returns the process without waiting. */
     Process launch(List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-jar");
-        cmd.add(jar().toAbsolutePath().toString());
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(ShadedJar.command(List.of(), args)).directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.txt").toFile()));
         pb.environment().put("MOAT_IT_ADMIN_KEY", ADMIN_KEY);
@@ -134,16 +118,11 @@ final class JarServer implements AutoCloseable {
                         + stderr());
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/healthz"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (http.call("GET", "/healthz", null, null, Map.of()).status() == 200) {
                     return Duration.ofMillis(System.currentTimeMillis() - startMillis);
                 }
-            } catch (IOException e) {
+            } catch (UncheckedIOException e) {
                 // not up yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
             }
             sleep(25);
         }
@@ -215,64 +194,24 @@ final class JarServer implements AutoCloseable {
         }
     }
 
-    /** An HTTP answer. */
-    record Res(int status, HttpResponse<String> raw, JsonNode json) {
-        String header(String name) {
-            return raw.headers().firstValue(name).orElse(null);
-        }
-
-        String contentType() {
-            return header("content-type");
-        }
-
-        String body() {
-            return raw.body();
-        }
-    }
-
-    Res call(String method, String path, String body, String key) {
+    JarHttp.Answer call(String method, String path, String body, String key) {
         return call(method, path, body, key, Map.of());
     }
 
-    Res call(String method, String path, String body, String key, Map<String, String> headers) {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(15));
-        if (key != null) {
-            r.header("Authorization", "Bearer " + key);
-        }
-        headers.forEach(r::header);
-        if (body != null) {
-            r.header("Content-Type", "application/json");
-            r.method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            r.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            HttpResponse<String> res = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
-            String ct = res.headers().firstValue("content-type").orElse("");
-            JsonNode json = ct.contains("json") && !res.body().isEmpty() ? JSON.readTree(res.body()) : MissingNode.getInstance();
-            return new Res(res.statusCode(), res, json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    JarHttp.Answer call(String method, String path, String body, String key, Map<String, String> headers) {
+        return http.call(method, path, body, key, headers);
     }
 
-    Res admin(String method, String path, String body) {
+    JarHttp.Answer admin(String method, String path, String body) {
         return call(method, path, body, ADMIN_KEY);
     }
 
-    Res client(String method, String path, String body) {
+    JarHttp.Answer client(String method, String path, String body) {
         return call(method, path, body, CLIENT_KEY);
     }
 
     static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ShadedJar.pause(millis);
     }
 
     @Override

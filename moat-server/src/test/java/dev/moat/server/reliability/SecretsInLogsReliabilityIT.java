@@ -1,5 +1,6 @@
 package dev.moat.server.reliability;
 
+import dev.moat.server.JarHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -74,7 +75,7 @@ class SecretsInLogsReliabilityIT {
         for (int i = 0; i < 4; i++) {
             moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"203.0.113.50\",\"email\":\"a@example.org\"}");
         }
-        MoatProcess.Res mod = moat.client("POST", "/v1/check", "{\"action\":\"message\",\"user\":\"alice\",\"ip\":\"192.0.2.1\","
+        JarHttp.Answer mod = moat.client("POST", "/v1/check", "{\"action\":\"message\",\"user\":\"alice\",\"ip\":\"192.0.2.1\","
                 + "\"message\":{\"text\":\"" + MESSAGE_TEXT + " https://example.org/x\",\"to\":\"bob\",\"kind\":\"dm\"}}");
         assertThat(mod.json().path("reason").asText()).isEqualTo("moderation_unavailable");
         moat.admin("POST", "/v1/bans", "{\"subject\":\"user:mallory\",\"duration\":\"1h\",\"reason\":\"test\"}");
@@ -89,7 +90,7 @@ class SecretsInLogsReliabilityIT {
         assertThat(moat.client("GET", "/v1/config", null).status()).isEqualTo(403);
 
         // the effective config, and reloads: by API, by SIGHUP, and invalid ones naming secret-bearing values
-        MoatProcess.Res cfg = moat.admin("GET", "/v1/config", null);
+        JarHttp.Answer cfg = moat.admin("GET", "/v1/config", null);
         assertThat(cfg.status()).isEqualTo(200);
         assertThat(cfg.body()).contains("moderation").contains("webhook").contains("redis");
         shown.add(cfg.body());
@@ -99,7 +100,7 @@ class SecretsInLogsReliabilityIT {
         String badHook = "ftp://127.0.0.1:" + dead + "/hook?token=" + WEBHOOK_TOKEN;
         String badRedis = "redis://moat:${REDIS_PASSWORD}@127.0.0.1:notaport/0";
         moat.writeConfig(config(moat, dead, badHook, badRedis, "forever"));
-        MoatProcess.Res bad = moat.admin("POST", "/v1/config/reload", null);
+        JarHttp.Answer bad = moat.admin("POST", "/v1/config/reload", null);
         assertThat(bad.status()).as(bad.body()).isEqualTo(400);
         shown.add(bad.body());
         assertThat(MoatProcess.run("kill", "-HUP", Long.toString(moat.pid()))).isZero();
