@@ -25,6 +25,8 @@ class SecretsInLogsReliabilityIT {
     static final String MODERATION_KEY = "sk-rel-moderation-S3CRET-0123456789";
     static final String REDIS_PASSWORD = "redis-S3CRET-pass-0123456789";
     static final String WEBHOOK_TOKEN = "hook-S3CRET-token-0123456789";
+    /** A Discord-style webhook keeps its token in the path. */
+    static final String WEBHOOK_PATH_TOKEN = "hookPath-S3CRET-0123456789";
     static final String MESSAGE_TEXT = "msg-S3CRET-text-0123456789";
 
     private final List<MoatProcess> processes = new ArrayList<>();
@@ -63,7 +65,7 @@ class SecretsInLogsReliabilityIT {
     @Test
     void noSecretAppearsInAnyLogLineOrInTheConfigTheApiShows() {
         int dead = MoatProcess.freePort();
-        String goodHook = "http://127.0.0.1:" + dead + "/hook?token=" + WEBHOOK_TOKEN;
+        String goodHook = "http://127.0.0.1:" + dead + "/api/webhooks/" + WEBHOOK_PATH_TOKEN + "?token=" + WEBHOOK_TOKEN;
         String goodRedis = "redis://moat:${REDIS_PASSWORD}@127.0.0.1:" + dead + "/0";
         MoatProcess moat = new MoatProcess();
         processes.add(moat);
@@ -97,7 +99,7 @@ class SecretsInLogsReliabilityIT {
         assertThat(moat.admin("POST", "/v1/config/reload", null).status()).isEqualTo(200);
         assertThat(MoatProcess.run("kill", "-HUP", Long.toString(moat.pid()))).isZero();
         MoatProcess.sleep(1_000);
-        String badHook = "ftp://127.0.0.1:" + dead + "/hook?token=" + WEBHOOK_TOKEN;
+        String badHook = "ftp://127.0.0.1:" + dead + "/api/webhooks/" + WEBHOOK_PATH_TOKEN + "?token=" + WEBHOOK_TOKEN;
         String badRedis = "redis://moat:${REDIS_PASSWORD}@127.0.0.1:notaport/0";
         moat.writeConfig(config(moat, dead, badHook, badRedis, "forever"));
         JarHttp.Answer bad = moat.admin("POST", "/v1/config/reload", null);
@@ -141,7 +143,7 @@ class SecretsInLogsReliabilityIT {
     static List<String> secrets() {
         List<String> out = new ArrayList<>();
         for (String s : List.of(MoatProcess.ADMIN_KEY, MoatProcess.CLIENT_KEY, MODERATION_KEY, REDIS_PASSWORD,
-                WEBHOOK_TOKEN, MESSAGE_TEXT)) {
+                WEBHOOK_TOKEN, WEBHOOK_PATH_TOKEN, MESSAGE_TEXT)) {
             out.add(s);
             out.add(URLEncoder.encode(s, StandardCharsets.UTF_8));
             out.add(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
