@@ -1,26 +1,18 @@
 package dev.moat.server.it;
 
+import dev.moat.server.JarChild;
 import dev.moat.server.JarHttp;
 import dev.moat.server.ShadedJar;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.moat.server.TempDirs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,32 +21,21 @@ import java.util.concurrent.TimeUnit;
  * temporary directory (data_dir under it), on a free loopback port. Start waits for /healthz and
  * records how long that took.
  */
-final class JarServer implements AutoCloseable {
+final class JarServer extends JarChild {
     static final ObjectMapper JSON = JarHttp.JSON;
     static final String ADMIN_KEY = "it-admin-key-0123456789abcdef";
     static final String CLIENT_KEY = "it-client-key-0123456789abcdef";
 
-    final Path dir;
-    final Path config;
-    final int port;
     private Process process;
     private long startMillis;
-    private final JarHttp http;
 
     JarServer(Path dir, int port) {
-        this.dir = dir;
-        this.config = dir.resolve("moat.yaml");
-        this.port = port;
-        this.http = new JarHttp(url(), Duration.ofSeconds(15));
+        super(dir, port, ADMIN_KEY, CLIENT_KEY, Duration.ofSeconds(15));
     }
 
     /** A fresh directory and a free port. */
     static JarServer create() {
         return new JarServer(TempDirs.create(), freePort());
-    }
-
-    static int freePort() {
-        return ShadedJar.freePort();
     }
 
     /** The limits the suite counts on: login 7 per 5 minutes by IP (the spec's example), nothing else. */
@@ -81,14 +62,6 @@ final class JarServer implements AutoCloseable {
                 store:
                   data_dir: %s
                 %s""".formatted(port, CLIENT_KEY, dir.resolve("data"), extra == null ? LOGIN_7_PER_5M : extra);
-    }
-
-    void writeConfig(String yaml) {
-        try {
-            Files.writeString(config, yaml, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Starts {@code moat <args>} and returns the process without waiting. */
@@ -118,7 +91,7 @@ final class JarServer implements AutoCloseable {
                         + stderr());
             }
             try {
-                if (http.call("GET", "/healthz", null, null, Map.of()).status() == 200) {
+                if (get("/healthz").status() == 200) {
                     return Duration.ofMillis(System.currentTimeMillis() - startMillis);
                 }
             } catch (UncheckedIOException e) {
@@ -181,10 +154,6 @@ final class JarServer implements AutoCloseable {
         }
     }
 
-    String url() {
-        return "http://127.0.0.1:" + port;
-    }
-
     String stderr() {
         try {
             Path p = dir.resolve("stderr.txt");
@@ -192,26 +161,6 @@ final class JarServer implements AutoCloseable {
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
         }
-    }
-
-    JarHttp.Answer call(String method, String path, String body, String key) {
-        return call(method, path, body, key, Map.of());
-    }
-
-    JarHttp.Answer call(String method, String path, String body, String key, Map<String, String> headers) {
-        return http.call(method, path, body, key, headers);
-    }
-
-    JarHttp.Answer admin(String method, String path, String body) {
-        return call(method, path, body, ADMIN_KEY);
-    }
-
-    JarHttp.Answer client(String method, String path, String body) {
-        return call(method, path, body, CLIENT_KEY);
-    }
-
-    static void sleep(long millis) {
-        ShadedJar.pause(millis);
     }
 
     @Override

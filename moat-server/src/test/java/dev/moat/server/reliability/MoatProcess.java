@@ -1,10 +1,9 @@
 package dev.moat.server.reliability;
 
+import dev.moat.server.JarChild;
 import dev.moat.server.JarHttp;
 import dev.moat.server.ShadedJar;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.moat.server.TempDirs;
 
 import java.io.BufferedReader;
@@ -12,13 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,27 +27,16 @@ import java.util.concurrent.TimeUnit;
  * pipes (not files, so that a file-size limit put on the process for the full-disk test does not
  * stop its logging) into {@link #lines()}: every line the process ever wrote, across restarts.
  */
-final class MoatProcess implements AutoCloseable {
+final class MoatProcess extends JarChild {
     static final ObjectMapper JSON = JarHttp.JSON;
     static final String ADMIN_KEY = "rel-admin-key-0123456789abcdef";
     static final String CLIENT_KEY = "rel-client-key-0123456789abcdef";
 
-    final Path dir;
-    final Path config;
-    final int port;
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final JarHttp http;
     private Process process;
 
     MoatProcess() {
-        this.dir = TempDirs.create();
-        this.config = dir.resolve("moat.yaml");
-        this.port = freePort();
-        this.http = new JarHttp(url(), Duration.ofSeconds(20));
-    }
-
-    static int freePort() {
-        return ShadedJar.freePort();
+        super(TempDirs.create(), freePort(), ADMIN_KEY, CLIENT_KEY, Duration.ofSeconds(20));
     }
 
     Path dataDir() {
@@ -79,14 +61,6 @@ final class MoatProcess implements AutoCloseable {
                 %s%s""".formatted(port, CLIENT_KEY, dataDir(), storeLines, extra);
     }
 
-    MoatProcess writeConfig(String yaml) {
-        try {
-            Files.writeString(config, yaml, StandardCharsets.UTF_8);
-            return this;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Starts {@code serve} and waits until /healthz answers 200; returns how long that took. */
     Duration start(Map<String, String> env, String... jvmArgs) {
@@ -185,30 +159,6 @@ final class MoatProcess implements AutoCloseable {
     /** Runs a command and returns its exit code (prlimit, chattr, kill). */
     static int run(String... cmd) {
         return ShadedJar.run(cmd);
-    }
-
-    String url() {
-        return "http://127.0.0.1:" + port;
-    }
-
-    JarHttp.Answer call(String method, String path, String body, String key) {
-        return http.call(method, path, body, key, Map.of());
-    }
-
-    JarHttp.Answer get(String path) {
-        return call("GET", path, null, null);
-    }
-
-    JarHttp.Answer client(String method, String path, String body) {
-        return call(method, path, body, CLIENT_KEY);
-    }
-
-    JarHttp.Answer admin(String method, String path, String body) {
-        return call(method, path, body, ADMIN_KEY);
-    }
-
-    static void sleep(long millis) {
-        ShadedJar.pause(millis);
     }
 
     @Override
