@@ -300,7 +300,7 @@ final class ReplayQueue {
             while (true) {
                 Entry head;
                 synchronized (this) {
-                    head = ops.pollFirst();
+                    head = ops.peekFirst();
                     if (head == null) {
                         return true;
                     }
@@ -311,13 +311,11 @@ final class ReplayQueue {
                         }
                     }
                 }
-                try {
-                    head.op.apply(target);
-                } catch (RuntimeException e) {
-                    synchronized (this) {
-                        ops.addFirst(head);
-                    }
-                    throw e;
+                // the head stays queued while it is written: until it has landed, the queue is
+                // not empty (pendingReplay, fallbackActive and ban reads still count it)
+                head.op.apply(target);
+                synchronized (this) {
+                    ops.pollFirst(); // still the head: only this thread removes, adds go to the tail
                 }
                 progressed = true;
             }
