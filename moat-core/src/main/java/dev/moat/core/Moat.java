@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongFunction;
 
 /**
  * The engine, and the one entry type of moat-core. It answers "may this subject do this now,
@@ -340,8 +341,14 @@ public final class Moat implements AutoCloseable {
         // An expired ban is no ban (the API answers 404): the store may still hold it until it is
         // purged, so "the store removed something" is not the answer. The memory book is checked
         // first; the store only when the book lacks it (a ban another node started just now).
-        boolean active = banBook.get(key, now) != null || activeInStore(key, now);
-        state.removeBan(key);
+        Ban lifted = banBook.get(key, now);
+        if (lifted == null) {
+            lifted = activeInStore(key, now);
+        }
+        boolean active = lifted != null;
+        // The store lifts this ban or an older one, never a ban made since (by another node, or by
+        // a clock that ran ahead): an unban replayed after an outage keeps meaning this ban.
+        state.removeBan(key, active ? Math.max(now, lifted.createdAtMillis()) : now);
         banBook.remove(key);
         if (!active) {
             return false;
@@ -353,18 +360,19 @@ public final class Moat implements AutoCloseable {
         return true;
     }
 
-    private boolean activeInStore(String key, long now) {
+    /** The active ban of exactly {@code key} in the store, or null. */
+    private Ban activeInStore(String key, long now) {
         String cursor = null;
         do {
             Page<Ban> page = state.listBans(key, null, now, cursor, dev.moat.core.store.Cursors.MAX_LIMIT);
             for (Ban b : page.items()) {
                 if (b.subject().equals(key)) {
-                    return true;
+                    return b;
                 }
             }
             cursor = page.next();
         } while (cursor != null);
-        return false;
+        return null;
     }
 
     /** Sets a subject's scores to zero; the log keeps an entry saying who did it. */
@@ -433,7 +441,16 @@ public final class Moat implements AutoCloseable {
 
     /** Reloads the in-memory bans from the durable store (at start, and after a reconnect). */
     public void reloadBans() {
-        banBook.load(state.activeBans(clock.nowMillis()));
+        reloadBans(state::activeBans);
+    }
+
+    /**
+     * Reloads the in-memory bans from {@code activeBansAt} (given now, it returns the bans in
+     * force). When it throws, the book is left as it is: a resynchronisation that cannot reach
+     * the authoritative store must not replace what this node knows with less.
+     */
+    public void reloadBans(LongFunction<List<Ban>> activeBansAt) {
+        banBook.load(activeBansAt.apply(clock.nowMillis()));
     }
 
     /** Bans in force now (not counting the expired ones the book has not dropped yet). */

@@ -37,17 +37,21 @@ class AddressChurnReliabilityTest {
         return MoatPolicy.defaults().withRateLimits(new RateLimits("none", client, RealmLimits.EMPTY, List.of()));
     }
 
-    /** Used heap after full collections (System.gc() is a full, stop-the-world GC unless the JVM was told otherwise). */
+    /**
+     * Used heap after full collections (System.gc() is a full, stop-the-world GC unless the JVM
+     * was told otherwise, and returns when it is done): collects until a collection frees less
+     * than 1 MB more (finalizable objects can need a second one), at most five times.
+     */
     static long heapAfterGc() {
         long used = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             System.gc();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            long now = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            boolean settled = used - now < MB;
+            used = Math.min(used, now);
+            if (settled) {
+                break;
             }
-            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return used;
     }

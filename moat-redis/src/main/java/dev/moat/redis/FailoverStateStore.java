@@ -6,6 +6,7 @@ import dev.moat.core.ban.LogEntry;
 import dev.moat.core.ban.ScoreChange;
 import dev.moat.core.store.MemoryStateStore;
 import dev.moat.core.store.Page;
+import dev.moat.core.store.RecordedViolation;
 import dev.moat.core.store.StateStore;
 
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /*
@@ -141,27 +144,80 @@ public final class FailoverStateStore implements StateStore {
 
     @Override
     public boolean removeBan(String subject) {
-        return write(() -> redis.removeBan(subject), new ReplayQueue.RemoveBan(subject, System.currentTimeMillis()), () -> {
-            boolean known = lastBans.stream().anyMatch(b -> b.subject().equals(subject));
-            return local.removeBan(subject) || known;
-        });
+        return write(() -> redis.removeBan(subject), new ReplayQueue.RemoveBan(subject, knownBanCreatedUpTo(subject)),
+                () -> local.removeBan(subject) | knownRemotely(subject));
+    }
+
+    @Override
+    public boolean removeBan(String subject, long createdUpToMillis) {
+        return write(() -> redis.removeBan(subject, createdUpToMillis), new ReplayQueue.RemoveBan(subject, createdUpToMillis),
+                () -> local.removeBan(subject, createdUpToMillis) | knownRemotely(subject));
+    }
+
+    private boolean knownRemotely(String subject) {
+        return lastBans.stream().anyMatch(b -> b.subject().equals(subject));
+    }
+
+    /**
+     * The guard of an unguarded unban queued during an outage: the ban this node knows (made here
+     * or listed by Redis) and anything older, but not a ban made after the unban elsewhere.
+     */
+    private long knownBanCreatedUpTo(String subject) {
+        long upTo = System.currentTimeMillis();
+        for (Ban b : local.activeBans(Long.MIN_VALUE)) { // every ban it holds, whatever the clock
+            if (b.subject().equals(subject)) {
+                upTo = Math.max(upTo, b.createdAtMillis());
+            }
+        }
+        for (Ban b : lastBans) {
+            if (b.subject().equals(subject)) {
+                upTo = Math.max(upTo, b.createdAtMillis());
+            }
+        }
+        return upTo;
     }
 
     @Override
     public List<Ban> activeBans(long nowMillis) {
         if (health.isUp()) {
             try {
-                List<Ban> bans = redis.activeBans(nowMillis);
-                lastBans = bans;
-                if (replay.isEmpty()) {
-                    return bans;
-                }
-                return merged(bans, local.activeBans(nowMillis), nowMillis);
+                return fromRedis(nowMillis);
             } catch (RuntimeException e) {
                 health.markDown(e);
             }
         }
         return merged(lastBans, local.activeBans(nowMillis), nowMillis);
+    }
+
+    /**
+     * The bans in force according to Redis (with this node's writes not yet replayed over them),
+     * or a {@link RedisUnavailableException}: never the outage stand-in. A ban book reloaded
+     * from the stand-in would forget the bans this node learnt since Redis last listed them (its
+     * own, and the fleet's over pub/sub), so a resynchronisation that cannot reach Redis must
+     * leave the book as it is.
+     */
+    public List<Ban> activeBansFromRedis(long nowMillis) {
+        if (!health.isUp()) {
+            throw new RedisUnavailableException("redis is down: the ban book is kept as it is");
+        }
+        try {
+            return fromRedis(nowMillis);
+        } catch (IllegalArgumentException misuse) {
+            throw misuse;
+        } catch (RuntimeException e) {
+            health.markDown(e);
+            throw e instanceof RedisUnavailableException r ? r
+                    : new RedisUnavailableException("redis failed while listing bans: " + e.getMessage(), e);
+        }
+    }
+
+    private List<Ban> fromRedis(long nowMillis) {
+        List<Ban> bans = redis.activeBans(nowMillis);
+        lastBans = bans;
+        if (replay.isEmpty()) {
+            return bans;
+        }
+        return merged(bans, local.activeBans(nowMillis), nowMillis);
     }
 
     /** Redis's bans with this node's outage-time bans over them (unbans made here taken out). */
@@ -174,7 +230,10 @@ public final class FailoverStateStore implements StateStore {
         }
         for (ReplayQueue.Op op : replay.snapshot()) {
             if (op instanceof ReplayQueue.RemoveBan r) {
-                bySubject.remove(r.subject());
+                Ban b = bySubject.get(r.subject());
+                if (b != null && b.createdAtMillis() <= r.createdUpToMillis()) {
+                    bySubject.remove(r.subject());
+                }
             } else if (op instanceof ReplayQueue.PutBan p && p.ban().activeAt(nowMillis)) {
                 bySubject.put(p.ban().subject(), p.ban());
             }
@@ -226,6 +285,43 @@ public final class FailoverStateStore implements StateStore {
     @Override
     public LogEntry append(LogEntry entry) {
         return write(() -> redis.append(entry), new ReplayQueue.Append(entry), () -> local.append(entry));
+    }
+
+    /**
+     * One violation: in Redis when it is up (its score and log line), else in the stand-in with
+     * both queued for replay together. Each part lands in Redis once: when Redis fails after it
+     * took the score (the entry was made from Redis's answer), only the log line is queued.
+     */
+    @Override
+    public RecordedViolation recordViolation(String subject, String type, double score, long nowMillis,
+                                             long halfLifeMillis, Function<ScoreChange, LogEntry> entryFor) {
+        Objects.requireNonNull(entryFor, "entryFor");
+        if (useRedis()) {
+            ScoreChange[] taken = new ScoreChange[1]; // set once Redis has taken the score
+            LogEntry[] scored = new LogEntry[1];
+            try {
+                return redis.recordViolation(subject, type, score, nowMillis, halfLifeMillis, change -> {
+                    taken[0] = change;
+                    return scored[0] = entryFor.apply(change);
+                });
+            } catch (IllegalArgumentException | NullPointerException misuse) {
+                throw misuse;
+            } catch (RuntimeException e) {
+                health.markDown(e);
+            }
+            if (scored[0] != null) {
+                return new RecordedViolation(taken[0], append(scored[0]));
+            }
+        }
+        synchronized (this) {
+            replay.requireRoom(2);
+            LogEntry[] made = new LogEntry[1];
+            RecordedViolation here = local.recordViolation(subject, type, score, nowMillis, halfLifeMillis,
+                    change -> made[0] = entryFor.apply(change));
+            replay.addAll(List.of(new ReplayQueue.AddScore(subject, type, score, nowMillis, halfLifeMillis),
+                    new ReplayQueue.Append(made[0])));
+            return here;
+        }
     }
 
     @Override

@@ -112,6 +112,11 @@ public final class RedisBanPropagation implements MoatListener, AutoCloseable {
         }
     }
 
+    /** Resynchronises the ban book now, on the calling thread (what a resubscription does). */
+    public void resynchroniseNow() {
+        resynchronise();
+    }
+
     private void resynchronise() {
         try {
             resync.run();

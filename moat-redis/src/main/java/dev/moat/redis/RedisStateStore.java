@@ -137,11 +137,11 @@ public final class RedisStateStore implements StateStore {
         return n > 0;
     }
 
-    /** A replayed unban: lifts the ban only if it was created no later than {@code atMillis}. */
-    public boolean removeBanCreatedBy(String subject, long atMillis) {
+    @Override
+    public boolean removeBan(String subject, long createdUpToMillis) {
         long deadline = redis.deadline();
         long n = await(redis.script(Script.BAN_REMOVE, ScriptOutputType.INTEGER, new String[] {keys.ban(subject)},
-                Long.toString(atMillis)), deadline);
+                Long.toString(createdUpToMillis)), deadline);
         if (n > 0) {
             await(RedisConnection.start(() -> cmd().zrem(keys.banIndex(), subject)), deadline);
         }

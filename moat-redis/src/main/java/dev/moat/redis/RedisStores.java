@@ -117,16 +117,18 @@ public final class RedisStores implements AutoCloseable {
      * whenever the connection comes back.
      */
     public RedisBanPropagation propagation(Moat moat) {
+        // Both reloads read Redis itself, never the outage stand-in: a reload that cannot reach
+        // Redis throws and leaves the book as it is (it knows more than the stand-in does).
         Runnable resync = () -> {
             if (!health.isUp()) {
                 health.probe(); // replays this node's outage writes first, when Redis answers
             }
-            moat.reloadBans();
+            moat.reloadBans(state::activeBansFromRedis);
         };
         RedisBanPropagation p = RedisBanPropagation.attach(connection, keyPrefix, moat, resync);
         health.afterUp(() -> {
             try {
-                moat.reloadBans();
+                moat.reloadBans(state::activeBansFromRedis);
             } catch (RuntimeException ignored) {
                 // the next reconnect resynchronises
             }

@@ -3,6 +3,7 @@ package dev.moat.redis;
 import dev.moat.core.ban.Ban;
 import dev.moat.core.ban.LogEntry;
 import dev.moat.core.store.StateStore;
+import dev.moat.core.store.StoreFailureException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,19 +56,20 @@ final class ReplayQueue {
         }
     }
 
-    /** An unban at {@code atMillis}: replayed, it lifts only a ban created no later than that. */
-    record RemoveBan(String subject, long atMillis) implements Op {
+    /**
+     * An unban of the ban created at {@code createdUpToMillis} (or earlier): replayed, it lifts
+     * only such a ban, never one made after it, whatever the replaying clock says. The field is
+     * still written as {@code at_ms}; files from before this carry the unban's instant there,
+     * which is the same guard on a steady clock.
+     */
+    record RemoveBan(String subject, long createdUpToMillis) implements Op {
         public void apply(StateStore s) {
-            if (s instanceof RedisStateStore r) {
-                r.removeBanCreatedBy(subject, atMillis);
-            } else {
-                s.removeBan(subject);
-            }
+            s.removeBan(subject, createdUpToMillis);
         }
 
         public Map<String, Object> json() {
             Map<String, Object> m = op("remove_ban", "subject", subject);
-            m.put("at_ms", atMillis);
+            m.put("at_ms", createdUpToMillis);
             return m;
         }
     }
@@ -203,23 +205,42 @@ final class ReplayQueue {
 
     /** Queues an acknowledged write; durable on disk (when a data directory is set) on return. */
     synchronized void add(Op op) {
-        if (ops.size() >= capacity) {
-            throw new RedisUnavailableException("redis is down and " + capacity
-                    + " writes already wait to be replayed: refusing to acknowledge more");
-        }
+        addAll(List.of(op));
+    }
+
+    /**
+     * Queues the operations of one acknowledged write (a violation: its score and its log line),
+     * all or none: refused as a whole when the queue has no room for every one, and forced to
+     * disk together.
+     */
+    synchronized void addAll(List<? extends Op> batch) {
+        requireRoom(batch.size());
         if (channel != null) {
-            byte[] line = (Json.write(op.json()) + "\n").getBytes(StandardCharsets.UTF_8);
+            StringBuilder lines = new StringBuilder();
+            for (Op op : batch) {
+                lines.append(Json.write(op.json())).append('\n');
+            }
+            ByteBuffer buf = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
             try {
-                ByteBuffer buf = ByteBuffer.wrap(line);
                 while (buf.hasRemaining()) {
                     channel.write(buf);
                 }
                 channel.force(false);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the replay file " + file, e);
+                throw new StoreFailureException("cannot write the replay file " + file + ": " + e.getMessage(), e);
             }
         }
-        enqueue(op);
+        for (Op op : batch) {
+            enqueue(op);
+        }
+    }
+
+    /** Refuses (an exception) when fewer than {@code slots} more writes fit. */
+    synchronized void requireRoom(int slots) {
+        if (ops.size() + slots > capacity) {
+            throw new RedisUnavailableException("redis is down and " + ops.size()
+                    + " writes already wait to be replayed (at most " + capacity + "): refusing to acknowledge more");
+        }
     }
 
     /**
@@ -279,7 +300,7 @@ final class ReplayQueue {
             while (true) {
                 Entry head;
                 synchronized (this) {
-                    head = ops.pollFirst();
+                    head = ops.peekFirst();
                     if (head == null) {
                         return true;
                     }
@@ -290,13 +311,11 @@ final class ReplayQueue {
                         }
                     }
                 }
-                try {
-                    head.op.apply(target);
-                } catch (RuntimeException e) {
-                    synchronized (this) {
-                        ops.addFirst(head);
-                    }
-                    throw e;
+                // the head stays queued while it is written: until it has landed, the queue is
+                // not empty (pendingReplay, fallbackActive and ban reads still count it)
+                head.op.apply(target);
+                synchronized (this) {
+                    ops.pollFirst(); // still the head: only this thread removes, adds go to the tail
                 }
                 progressed = true;
             }
@@ -336,7 +355,7 @@ final class ReplayQueue {
             }
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot rewrite the replay file " + file, e);
+            throw new StoreFailureException("cannot rewrite the replay file " + file + ": " + e.getMessage(), e);
         }
     }
 

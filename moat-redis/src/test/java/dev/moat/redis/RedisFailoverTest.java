@@ -7,6 +7,7 @@ import dev.moat.core.MoatListener;
 import dev.moat.core.Reason;
 import dev.moat.core.ban.Ban;
 import dev.moat.core.ban.BanSource;
+import dev.moat.core.ban.LogEntry;
 import dev.moat.core.limit.LimitSpec;
 import dev.moat.core.limit.Limiter;
 import dev.moat.core.store.LeaseGrant;
@@ -33,6 +34,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.moat.core.policy.By;
 import dev.moat.core.policy.LimitConfig;
@@ -53,51 +55,33 @@ class RedisFailoverTest {
             new RealmLimits(java.util.Map.of("message", List.of(LimitConfig.of(LimitSpec.gcra(40, 60_000), By.USER))),
                     java.util.Map.of(), java.util.Map.of()), RealmLimits.EMPTY, List.of()));
 
-    private static final RedisStores.Tuning FAST_PROBE = RedisStores.Tuning.defaults().withProbeMillis(50);
-
     @TempDir
     Path dataDir;
+    private RedisOutageRig rig;
     private RedisServers.Server server;
-    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeEach
     void start() {
-        server = RedisServers.standalone("--appendonly", "yes", "--appendfsync", "always");
+        rig = new RedisOutageRig();
+        server = rig.server();
     }
 
     @AfterEach
     void stop() throws Exception {
-        Collections.reverse(closing);
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        server.close();
+        rig.close();
     }
 
     private RedisStores open(String prefix, String onFailure, Path dir) {
-        RedisStores s = RedisStores.open(server.uri(), List.of(), prefix, onFailure, 250, dir, FAST_PROBE);
-        closing.add(s);
-        return s;
+        return rig.open(prefix, onFailure, dir);
     }
 
     private static void waitUntil(Duration limit, BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited for " + what).isLessThan(deadline);
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        RedisOutageRig.waitUntil(limit, condition, what);
     }
 
     /** The bans Redis itself holds, read through a connection of its own. */
     private List<Ban> bansInRedis(String prefix) {
-        try (RedisConnection c = RedisConnection.open(server.uri(), List.of(), 5_000)) {
-            return new RedisStateStore(c, prefix).activeBans(System.currentTimeMillis());
-        }
+        return rig.bansInRedis(prefix, System.currentTimeMillis());
     }
 
     @Test
@@ -106,7 +90,7 @@ class RedisFailoverTest {
         RedisStores stores = open(prefix, "local", dataDir);
         Moat moat = Moat.builder().policy(FORTY_MESSAGES_A_MINUTE).limitStore(stores.limitStore())
                 .stateStore(stores.stateStore()).build();
-        closing.add(stores.propagation(moat));
+        rig.closeLater(stores.propagation(moat));
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         Set<String> acknowledgedWhileDown = ConcurrentHashMap.newKeySet();
         moat.addListener(new MoatListener() {
@@ -243,7 +227,7 @@ class RedisFailoverTest {
         // the node dies before Redis returns: nothing is replayed by it
         first.redisHealth().close();
         first.close();
-        closing.remove(first);
+        rig.forget(first);
 
         server.restart();
         RedisStores second = open(prefix, "local", dataDir);
@@ -253,6 +237,33 @@ class RedisFailoverTest {
         Moat moat = Moat.builder().limitStore(second.limitStore()).stateStore(second.stateStore()).build();
         Decision d = moat.check(CheckRequest.builder("message").user("crash").build());
         assertThat(d.reason()).isEqualTo(Reason.BANNED);
+    }
+
+    /**
+     * A violation acknowledged while Redis is down goes to the stand-in and to the replay queue
+     * as one write (its score and its log line), and lands in Redis once: one score, one line.
+     * Nothing is written before the outage: a write that times out under load while Redis is up
+     * is queued too, and would be counted here.
+     */
+    @Test
+    void aViolationAcknowledgedDuringAnOutageIsReplayedExactlyOnce() {
+        String prefix = "violation-" + UUID.randomUUID();
+        RedisStores stores = open(prefix, "local", dataDir);
+        Moat moat = Moat.builder().limitStore(stores.limitStore()).stateStore(stores.stateStore()).build();
+
+        rig.kill(stores);
+        moat.reportViolation("spam", "offender", null, 2.0, "during the outage");
+        assertThat(stores.pendingReplay()).as("its score and its log line").isEqualTo(2);
+        rig.restart(stores);
+
+        long now = System.currentTimeMillis();
+        try (RedisConnection c = RedisConnection.open(server.uri(), List.of(), 5_000)) {
+            RedisStateStore inRedis = new RedisStateStore(c, prefix);
+            assertThat(inRedis.scores("user:offender", now, 0).get("spam")).isCloseTo(2.0, within(0.01));
+            List<String> lines = inRedis.log("user:offender", null, 10).items().stream()
+                    .filter(e -> e.kind() == LogEntry.Kind.VIOLATION).map(LogEntry::detail).toList();
+            assertThat(lines).containsExactly("during the outage");
+        }
     }
 
     @Test

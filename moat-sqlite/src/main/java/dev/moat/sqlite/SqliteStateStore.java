@@ -10,6 +10,7 @@ import dev.moat.core.store.Cursors;
 import dev.moat.core.store.Page;
 import dev.moat.core.store.RecordedViolation;
 import dev.moat.core.store.StateStore;
+import dev.moat.core.store.StoreFailureException;
 import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
@@ -83,7 +84,8 @@ import java.util.function.Function;
  * lock when the process dies, even by {@code kill -9}.
  *
  * <p><b>Failure.</b> A write or read that fails (disk full, read-only file system, I/O error)
- * throws {@link UncheckedIOException} naming the file, the operation and SQLite's reason; nothing
+ * throws {@link StoreFailureException} (an {@link UncheckedIOException}; the server answers it 503)
+ * naming the file, the operation and SQLite's reason; nothing
  * is silently dropped. {@link #healthy()} turns false and {@link #lastError()} keeps the reason so
  * that the server's {@code /healthz} can report it; the next successful commit turns it true
  * again. Opening a directory that cannot be written, a file written by a newer Moat, or a file
@@ -276,6 +278,17 @@ public final class SqliteStateStore implements StateStore {
         return write("removeBan " + subject, t -> {
             PreparedStatement p = t.prepare("DELETE FROM bans WHERE subject = ?");
             p.setString(1, subject);
+            return p.executeUpdate() > 0;
+        });
+    }
+
+    @Override
+    public boolean removeBan(String subject, long createdUpToMillis) {
+        Objects.requireNonNull(subject, "subject");
+        return write("removeBan " + subject, t -> {
+            PreparedStatement p = t.prepare("DELETE FROM bans WHERE subject = ? AND created_at <= ?");
+            p.setString(1, subject);
+            p.setLong(2, createdUpToMillis);
             return p.executeUpdate() > 0;
         });
     }
@@ -752,7 +765,10 @@ public final class SqliteStateStore implements StateStore {
     /** A failure from the writer as the caller's exception (with the caller's stack). */
     private RuntimeException rethrow(String what, Throwable cause) {
         if (cause instanceof SQLException e) {
-            return new UncheckedIOException(describe(what, e), new IOException(e.getMessage(), e));
+            IOException io = new IOException(e.getMessage(), e);
+            // a fault of the file or the disk fails every write alike; one write's own fault is a bug
+            return Sql.concernsOneWrite(e) ? new UncheckedIOException(describe(what, e), io)
+                    : new StoreFailureException(describe(what, e), io);
         }
         if (cause instanceof RuntimeException e) {
             return e;
@@ -783,7 +799,8 @@ public final class SqliteStateStore implements StateStore {
                 String message = describe(what, e);
                 lastError = message;
                 healthy = false;
-                throw new UncheckedIOException(message, new IOException(e.getMessage(), e));
+                throw Sql.concernsOneWrite(e) ? new UncheckedIOException(message, new IOException(e.getMessage(), e))
+                        : new StoreFailureException(message, new IOException(e.getMessage(), e));
             } finally {
                 readers.add(r);
             }

@@ -46,6 +46,19 @@ public final class MemoryStateStore implements StateStore {
     }
 
     @Override
+    public boolean removeBan(String subject, long createdUpToMillis) {
+        boolean[] lifted = {false};
+        bans.computeIfPresent(subject, (k, b) -> {
+            if (b.createdAtMillis() <= createdUpToMillis) {
+                lifted[0] = true;
+                return null;
+            }
+            return b;
+        });
+        return lifted[0];
+    }
+
+    @Override
     public List<Ban> activeBans(long nowMillis) {
         bans.values().removeIf(b -> !b.activeAt(nowMillis));
         return List.copyOf(bans.values());

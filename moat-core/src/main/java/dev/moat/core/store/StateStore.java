@@ -28,6 +28,20 @@ public interface StateStore extends AutoCloseable {
     /** Lifts the ban of {@code subject}; false when there was none. */
     boolean removeBan(String subject);
 
+    /**
+     * Lifts the ban of {@code subject} only if it was created no later than
+     * {@code createdUpToMillis}: the caller lifts the ban it knows (whose {@code createdAtMillis}
+     * it passes, or a later instant), never a newer ban made since, wherever and by whatever
+     * clock. False when nothing was lifted (no ban, or only a newer one). Atomic per subject.
+     *
+     * <p>This is what an unban replayed after an outage uses: it carries the identity of the ban
+     * that was lifted, not the replaying node's clock. The default lifts any ban of the subject
+     * (no guard); the stores Moat ships override it, and wrappers must delegate it.
+     */
+    default boolean removeBan(String subject, long createdUpToMillis) {
+        return removeBan(subject);
+    }
+
     /** Every ban still in force at {@code nowMillis} (loaded into memory at start). */
     List<Ban> activeBans(long nowMillis);
 

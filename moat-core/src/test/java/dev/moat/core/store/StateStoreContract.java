@@ -103,6 +103,23 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void aGuardedUnbanLiftsTheBanItNamesOrAnOlderOneButNeverANewerOne() {
+        Ban made = ban("user:guarded", BanSource.MANUAL, now + HOUR, now + 3 * HOUR); // by a clock running an hour fast
+        store.putBan(made);
+        assertThat(store.removeBan("user:guarded", now)).as("the ban was made after the instant named").isFalse();
+        assertThat(store.activeBans(now)).containsExactly(made);
+        assertThat(store.removeBan("user:guarded", made.createdAtMillis())).as("the ban named by its createdAt").isTrue();
+        assertThat(store.activeBans(now)).isEmpty();
+        assertThat(store.removeBan("user:guarded", Long.MAX_VALUE)).as("nothing left to lift").isFalse();
+
+        store.putBan(ban("user:older", BanSource.AUTO, now - HOUR, now + HOUR));
+        assertThat(store.removeBan("user:older", now)).as("an older ban is lifted too").isTrue();
+        reopenStore();
+        assertThat(store.activeBans(now)).isEmpty();
+        assertThat(store.banCount("user:guarded")).as("lifting does not forget the ban happened").isEqualTo(1);
+    }
+
+    @Test
     void aNewBanOfTheSameSubjectReplacesTheOldOneAndCountsAsAnother() {
         assertThat(store.banCount("ip:203.0.113.7")).isZero();
         store.putBan(ban("ip:203.0.113.7", BanSource.AUTO, now, now + HOUR));

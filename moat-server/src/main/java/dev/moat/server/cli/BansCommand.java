@@ -26,10 +26,7 @@ final class BansCommand implements Runnable {
     }
 
     static void printBan(PrintWriter out, JsonNode b) {
-        new Table("SUBJECT", "SOURCE", "TYPE", "REASON", "EXPIRES_AT", "ACTOR")
-                .row(b.path("subject").asText(), b.path("source").asText(), b.path("type").asText(),
-                        b.path("reason").asText(), b.path("expires_at").asText(), b.path("actor").asText())
-                .print(out);
+        BanTable.of(java.util.List.of(b)).print(out);
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Bans in force, newest first.")
@@ -61,16 +58,7 @@ final class BansCommand implements Runnable {
             if (remote.json) {
                 out.println(Remote.pretty(a.body()));
             } else {
-                Table t = new Table("SUBJECT", "SOURCE", "TYPE", "REASON", "EXPIRES_AT", "ACTOR");
-                for (JsonNode b : a.body().path("bans")) {
-                    t.row(b.path("subject").asText(), b.path("source").asText(), b.path("type").asText(),
-                            b.path("reason").asText(), b.path("expires_at").asText(), b.path("actor").asText());
-                }
-                if (t.isEmpty()) {
-                    out.println("no bans in force");
-                } else {
-                    t.print(out);
-                }
+                BanTable.of(a.body().path("bans")).printOr(out, "no bans in force");
                 if (a.body().path("next").isTextual()) {
                     out.println("more: --cursor " + a.body().path("next").asText());
                 }
@@ -130,16 +118,8 @@ final class BansCommand implements Runnable {
 
         @Override
         public Integer call() {
-            String path = "/v1/bans/" + Paths.encode(subject)
-                    + (reason == null ? "" : "?reason=" + URLEncoder.encode(reason, StandardCharsets.UTF_8));
-            Remote.Answer a = remote.call("DELETE", path, null);
-            if (!a.ok()) {
-                return Remote.failure(spec.commandLine().getErr(), a);
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(remote.json ? "{\"lifted\":true}" : "lifted the ban of " + subject);
-            out.flush();
-            return ExitCode.OK;
+            return ReasonedDelete.run(remote, spec, "/v1/bans/" + Paths.encode(subject), reason, "{\"lifted\":true}",
+                    "lifted the ban of " + subject);
         }
     }
 

@@ -29,6 +29,15 @@ final class Table {
         return rows.isEmpty();
     }
 
+    /** Prints the table, or {@code whenEmpty} when it has no rows. */
+    void printOr(PrintWriter out, String whenEmpty) {
+        if (rows.isEmpty()) {
+            out.println(whenEmpty);
+        } else {
+            print(out);
+        }
+    }
+
     void print(PrintWriter out) {
         int[] w = new int[header.length];
         for (int i = 0; i < header.length; i++) {

@@ -9,8 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -58,11 +56,7 @@ final class ViolationsCommand implements Runnable {
                 Map.Entry<String, JsonNode> e = it.next();
                 scores.row(e.getKey(), e.getValue().asText());
             }
-            if (scores.isEmpty()) {
-                out.println("no scores");
-            } else {
-                scores.print(out);
-            }
+            scores.printOr(out, "no scores");
             Table log = new Table("AT", "KIND", "TYPE", "SCORE", "TOTAL", "BAN", "ACTOR", "DETAIL");
             for (JsonNode e : b.path("log")) {
                 log.row(e.path("at").asText(), e.path("kind").asText(), e.path("type").asText(),
@@ -91,16 +85,8 @@ final class ViolationsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            String path = "/v1/violations/" + Paths.encode(subject)
-                    + (reason == null ? "" : "?reason=" + URLEncoder.encode(reason, StandardCharsets.UTF_8));
-            Remote.Answer a = remote.call("DELETE", path, null);
-            if (!a.ok()) {
-                return Remote.failure(spec.commandLine().getErr(), a);
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(remote.json ? "{\"reset\":true}" : "reset the scores of " + subject);
-            out.flush();
-            return ExitCode.OK;
+            return ReasonedDelete.run(remote, spec, "/v1/violations/" + Paths.encode(subject), reason, "{\"reset\":true}",
+                    "reset the scores of " + subject);
         }
     }
 }

@@ -238,13 +238,8 @@ public final class EffectiveConfig {
         return m;
     }
 
-    /** Credentials and the query string of a URL masked ({@code https://u:****@host/path?****}). */
+    /** A URL with every place a secret can hide masked ({@code https://u:****@host/api/****?****}): see {@link MaskedUrl}. */
     static String maskUrl(String url) {
-        if (url == null) {
-            return null;
-        }
-        String masked = MaskedUri.mask(url);
-        int q = masked.indexOf('?');
-        return q < 0 ? masked : masked.substring(0, q + 1) + MASK;
+        return MaskedUrl.mask(url);
     }
 }

@@ -16,12 +16,26 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String type;
     private final transient List<FieldError> errors;
+    private final long retryAfterSeconds;
 
     public ApiException(int status, String type, String detail, List<FieldError> errors) {
+        this(status, type, detail, errors, 0);
+    }
+
+    private ApiException(int status, String type, String detail, List<FieldError> errors, long retryAfterSeconds) {
         super(detail, null, false, false);
         this.status = status;
         this.type = type;
         this.errors = errors == null ? List.of() : List.copyOf(errors);
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 503 with a {@code Retry-After}: the node cannot serve this now, the same request may succeed later. */
+    public static ApiException unavailable(String type, String detail, long retryAfterSeconds) {
+        if (retryAfterSeconds < 1) {
+            throw new IllegalArgumentException("retryAfterSeconds must be at least 1, was " + retryAfterSeconds);
+        }
+        return new ApiException(503, type, detail, null, retryAfterSeconds);
     }
 
     /** 400 naming one field. */
@@ -56,5 +70,10 @@ public final class ApiException extends RuntimeException {
 
     public List<FieldError> errors() {
         return errors;
+    }
+
+    /** Seconds for the {@code Retry-After} header, or 0 for none. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

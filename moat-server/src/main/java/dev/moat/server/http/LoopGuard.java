@@ -35,6 +35,12 @@ public final class LoopGuard implements StateStore {
     }
 
     @Override
+    public boolean removeBan(String subject, long createdUpToMillis) {
+        Offload.offLoop();
+        return delegate.removeBan(subject, createdUpToMillis);
+    }
+
+    @Override
     public List<Ban> activeBans(long nowMillis) {
         Offload.offLoop();
         return delegate.activeBans(nowMillis);

@@ -3,6 +3,7 @@ package dev.moat.server.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.core.InvalidRequestException;
+import dev.moat.core.store.StoreFailureException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -14,12 +15,15 @@ import java.util.List;
 /**
  * The edge where every failure becomes an {@code application/problem+json} answer (RFC 9457):
  * {@code {type, title, status, detail}} plus {@code errors: [{field, message}]} for validation.
- * Exceptions are mapped here and nowhere else; bad input is a 4xx, never a 500.
+ * Exceptions are mapped here and nowhere else; bad input is a 4xx, never a 500; a failing durable
+ * store ({@link StoreFailureException}: full or read-only data directory) is a 503 with Retry-After.
  */
 public final class Problems {
     private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
     public static final String CONTENT_TYPE = "application/problem+json";
     private static final String TYPE_PREFIX = "urn:moat:problem:";
+    /** How long a client waits before retrying a request the failing durable store refused. */
+    static final long STORE_RETRY_AFTER_SECONDS = 5;
 
     private Problems() {
     }
@@ -52,7 +56,21 @@ public final class Problems {
         if (t == null && statusCode > 0) {
             return forStatus(statusCode);
         }
+        if (causedByStoreFailure(t)) {
+            // the disk, not the request or the code: nothing was acknowledged and a retry can succeed
+            return ApiException.unavailable("store-unavailable", "the durable state store is failing (its data directory"
+                    + " cannot be written or read; see /healthz); nothing was recorded, retry later", STORE_RETRY_AFTER_SECONDS);
+        }
         return new ApiException(500, "internal", "internal error; see the server log", null);
+    }
+
+    private static boolean causedByStoreFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof StoreFailureException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The problem for a bare status (404, 405, 413, ...). */
@@ -78,6 +96,9 @@ public final class Problems {
             return;
         }
         res.setStatusCode(p.status()).putHeader("Content-Type", CONTENT_TYPE);
+        if (p.retryAfterSeconds() > 0) {
+            res.putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
+        }
         if (p.status() == 401) {
             res.putHeader("WWW-Authenticate", "Bearer realm=\"moat\"");
         }

@@ -58,6 +58,11 @@ public final class TimedStateStore implements StateStore {
     }
 
     @Override
+    public boolean removeBan(String subject, long createdUpToMillis) {
+        return time(writes, () -> delegate.removeBan(subject, createdUpToMillis));
+    }
+
+    @Override
     public List<Ban> activeBans(long nowMillis) {
         return time(reads, () -> delegate.activeBans(nowMillis));
     }

@@ -6,6 +6,7 @@ import dev.moat.core.CheckRequest;
 import dev.moat.core.Decision;
 import dev.moat.core.MoatListener;
 import dev.moat.core.ban.Ban;
+import dev.moat.server.config.MaskedUrl;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,9 +52,9 @@ public final class WebhookReporter implements MoatListener, AutoCloseable {
     }
 
     WebhookReporter(String url, long timeoutMillis, int maxAttempts, long firstBackoffMillis) {
-        this.url = URI.create(url);
+        this.url = parse(url);
         if (!"http".equals(this.url.getScheme()) && !"https".equals(this.url.getScheme())) {
-            throw new IllegalArgumentException("webhook.url must be http or https, was '" + url + "'");
+            throw new IllegalArgumentException("webhook.url must be http or https, was '" + MaskedUrl.mask(url) + "'");
         }
         this.timeout = Duration.ofMillis(timeoutMillis);
         this.maxAttempts = Math.max(1, maxAttempts);
@@ -62,6 +63,15 @@ public final class WebhookReporter implements MoatListener, AutoCloseable {
         this.worker = new Thread(this::run, "moat-webhook");
         this.worker.setDaemon(true);
         this.worker.start();
+    }
+
+    /** The URL, or a refusal that shows it masked (URI.create's own message would show the token). */
+    private static URI parse(String url) {
+        try {
+            return URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("webhook.url is not a URL: '" + MaskedUrl.mask(url) + "'");
+        }
     }
 
     @Override

@@ -48,6 +48,16 @@ class EffectiveConfigMaskingTest {
     }
 
     @Test
+    void aWebhookUrlWithItsSecretInThePathIsMaskedInTheConfigAndInToString() throws Exception {
+        String discord = "https://discord.com/api/webhooks/123456789012345678/Path-S3cret_token0123456789abcdefABCDEF";
+        MoatConfig c = Configs.parse("webhook:\n  url: \"" + discord + "\"\n");
+        String json = new ObjectMapper().writeValueAsString(ConfigLoader.effective(c));
+        assertThat(json).doesNotContain("Path-S3cret").doesNotContain("123456789012345678")
+                .contains("https://discord.com/api/webhooks/****/****");
+        assertThat(c.webhook().toString()).doesNotContain("Path-S3cret").contains("discord.com");
+    }
+
+    @Test
     void toStringsOfTheRecordsMaskToo() {
         MoatConfig c = Configs.parse(SECRET_YAML);
         String all = c.server().apiKeys() + " " + c.store() + " " + c.moderation() + " " + c.webhook();

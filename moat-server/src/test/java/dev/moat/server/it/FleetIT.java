@@ -1,5 +1,6 @@
 package dev.moat.server.it;
 
+import dev.moat.server.JarHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,7 +120,7 @@ class FleetIT {
             for (int i = 0; i < count; i++) {
                 int k = i;
                 answers.add(pool.submit(() -> {
-                    JarServer.Res r = node(k).client("POST", "/v1/check", body.apply(k));
+                    JarHttp.Answer r = node(k).client("POST", "/v1/check", body.apply(k));
                     assertThat(r.status()).as(r.body()).isEqualTo(200);
                     return r.json().get("allowed").asBoolean();
                 }));
@@ -165,7 +166,7 @@ class FleetIT {
     }
 
     static boolean banned(JarServer n, String user) {
-        JarServer.Res r = n.client("POST", "/v1/check", "{\"action\":\"message\",\"user\":\"" + user + "\"}");
+        JarHttp.Answer r = n.client("POST", "/v1/check", "{\"action\":\"message\",\"user\":\"" + user + "\"}");
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         JsonNode d = r.json();
         return !d.get("allowed").asBoolean() && "banned".equals(d.path("reason").asText());
@@ -192,7 +193,7 @@ class FleetIT {
     void aBanThroughNodeARefusesTheUserAtNodeCWithinOneSecondAndAnUnbanThroughBFreesThem() {
         JarServer a = nodes.get(0), b = nodes.get(1), c = nodes.get(2);
         assertThat(banned(c, "mallory")).isFalse();
-        JarServer.Res add = a.admin("POST", "/v1/bans", "{\"subject\":\"user:mallory\",\"duration\":\"30d\",\"reason\":\"it\"}");
+        JarHttp.Answer add = a.admin("POST", "/v1/bans", "{\"subject\":\"user:mallory\",\"duration\":\"30d\",\"reason\":\"it\"}");
         long at = System.nanoTime();
         assertThat(add.status()).as(add.body()).isEqualTo(201);
         long toC = await(c, "mallory", true, at, 1000);
@@ -200,7 +201,7 @@ class FleetIT {
         assertThat(toC).as("a ban made through node A refuses the user at node C within one second").isNotNegative();
         assertThat(banned(b, "mallory")).isTrue();
 
-        JarServer.Res del = b.admin("DELETE", "/v1/bans/user%3Amallory", null);
+        JarHttp.Answer del = b.admin("DELETE", "/v1/bans/user%3Amallory", null);
         long lifted = System.nanoTime();
         assertThat(del.status()).as(del.body()).isEqualTo(204);
         long toA = await(a, "mallory", false, lifted, 1000);
@@ -226,9 +227,9 @@ class FleetIT {
                     while (running.get()) {
                         JarServer n = node(nodeIndex);
                         try {
-                            JarServer.Res r = n.client("POST", "/v1/check",
+                            JarHttp.Answer r = n.client("POST", "/v1/check",
                                     "{\"action\":\"login\",\"ip\":\"192.0.2." + (k++ % 200) + "\"}");
-                            JarServer.Res h = n.call("GET", "/healthz", null, null);
+                            JarHttp.Answer h = n.call("GET", "/healthz", null, null);
                             if (r.status() != 200 || h.status() != 200) {
                                 failures.add(n.port + ": check " + r.status() + " " + r.body() + ", healthz " + h.status());
                             }
@@ -245,7 +246,7 @@ class FleetIT {
             int before = answered.get();
             // every node's own requests hit the dead Redis (so each is in its fallback) and it keeps answering
             waitFor(() -> answered.get() >= before + 60, 60_000, "load continuing during the outage");
-            JarServer.Res add = nodes.get(0).admin("POST", "/v1/bans",
+            JarHttp.Answer add = nodes.get(0).admin("POST", "/v1/bans",
                     "{\"subject\":\"user:trudy\",\"duration\":\"30d\",\"reason\":\"outage\"}");
             assertThat(add.status()).as("a ban during the outage is acknowledged: " + add.body()).isEqualTo(201);
             assertThat(banned(nodes.get(0), "trudy")).isTrue();

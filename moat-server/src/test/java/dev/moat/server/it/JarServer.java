@@ -1,24 +1,18 @@
 package dev.moat.server.it;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.moat.server.JarChild;
+import dev.moat.server.JarHttp;
+import dev.moat.server.ShadedJar;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.moat.server.TempDirs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,45 +21,21 @@ import java.util.concurrent.TimeUnit;
  * temporary directory (data_dir under it), on a free loopback port. Start waits for /healthz and
  * records how long that took.
  */
-final class JarServer implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+final class JarServer extends JarChild {
+    static final ObjectMapper JSON = JarHttp.JSON;
     static final String ADMIN_KEY = "it-admin-key-0123456789abcdef";
     static final String CLIENT_KEY = "it-client-key-0123456789abcdef";
 
-    final Path dir;
-    final Path config;
-    final int port;
     private Process process;
     private long startMillis;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     JarServer(Path dir, int port) {
-        this.dir = dir;
-        this.config = dir.resolve("moat.yaml");
-        this.port = port;
+        super(dir, port, ADMIN_KEY, CLIENT_KEY, Duration.ofSeconds(15));
     }
 
     /** A fresh directory and a free port. */
     static JarServer create() {
         return new JarServer(TempDirs.create(), freePort());
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static Path jar() {
-        String p = System.getProperty("moat.jar", "target/moat.jar");
-        Path jar = Path.of(p);
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("the built jar is missing: " + jar.toAbsolutePath()
-                    + " (run `mvn -pl moat-server -am verify`: the shade plugin builds it in package)");
-        }
-        return jar;
     }
 
     /** The limits the suite counts on: login 7 per 5 minutes by IP (the spec's example), nothing else. */
@@ -94,22 +64,9 @@ final class JarServer implements AutoCloseable {
                 %s""".formatted(port, CLIENT_KEY, dir.resolve("data"), extra == null ? LOGIN_7_PER_5M : extra);
     }
 
-    void writeConfig(String yaml) {
-        try {
-            Files.writeString(config, yaml, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Starts {@code moat <args>} and returns the process without waiting. */
     Process launch(List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-jar");
-        cmd.add(jar().toAbsolutePath().toString());
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(ShadedJar.command(List.of(), args)).directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.txt").toFile()));
         pb.environment().put("MOAT_IT_ADMIN_KEY", ADMIN_KEY);
@@ -134,16 +91,11 @@ final class JarServer implements AutoCloseable {
                         + stderr());
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/healthz"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (get("/healthz").status() == 200) {
                     return Duration.ofMillis(System.currentTimeMillis() - startMillis);
                 }
-            } catch (IOException e) {
+            } catch (UncheckedIOException e) {
                 // not up yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
             }
             sleep(25);
         }
@@ -202,76 +154,12 @@ final class JarServer implements AutoCloseable {
         }
     }
 
-    String url() {
-        return "http://127.0.0.1:" + port;
-    }
-
     String stderr() {
         try {
             Path p = dir.resolve("stderr.txt");
             return Files.exists(p) ? Files.readString(p) : "";
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
-        }
-    }
-
-    /** An HTTP answer. */
-    record Res(int status, HttpResponse<String> raw, JsonNode json) {
-        String header(String name) {
-            return raw.headers().firstValue(name).orElse(null);
-        }
-
-        String contentType() {
-            return header("content-type");
-        }
-
-        String body() {
-            return raw.body();
-        }
-    }
-
-    Res call(String method, String path, String body, String key) {
-        return call(method, path, body, key, Map.of());
-    }
-
-    Res call(String method, String path, String body, String key, Map<String, String> headers) {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(15));
-        if (key != null) {
-            r.header("Authorization", "Bearer " + key);
-        }
-        headers.forEach(r::header);
-        if (body != null) {
-            r.header("Content-Type", "application/json");
-            r.method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            r.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            HttpResponse<String> res = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
-            String ct = res.headers().firstValue("content-type").orElse("");
-            JsonNode json = ct.contains("json") && !res.body().isEmpty() ? JSON.readTree(res.body()) : MissingNode.getInstance();
-            return new Res(res.statusCode(), res, json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    Res admin(String method, String path, String body) {
-        return call(method, path, body, ADMIN_KEY);
-    }
-
-    Res client(String method, String path, String body) {
-        return call(method, path, body, CLIENT_KEY);
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.moat.server.it;
 
+import dev.moat.server.JarHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +57,7 @@ class LibreChatEnvIT {
             assertThat(d.get("limits").get(0).get("max").asLong()).isEqualTo(7);
             assertThat(d.get("limits").get(0).get("window_ms").asLong()).isEqualTo(300_000);
         }
-        JarServer.Res r = s.client("POST", "/v1/check", login);
+        JarHttp.Answer r = s.client("POST", "/v1/check", login);
         JsonNode d = r.json();
         assertThat(d.get("allowed").asBoolean()).isFalse();
         assertThat(d.get("verdict").asText()).isEqualTo("deny");

@@ -1,5 +1,6 @@
 package dev.moat.server.it;
 
+import dev.moat.server.JarHttp;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ class LifecycleIT {
         s.writeConfig(s.standardYaml(null));
         Duration first = s.start();
         System.out.println("moat serve answered /healthz after " + first.toMillis() + " ms (first start, new data_dir)");
-        JarServer.Res ban = s.admin("POST", "/v1/bans", "{\"subject\":\"user:persist\",\"duration\":\"1d\",\"reason\":\"kept\"}");
+        JarHttp.Answer ban = s.admin("POST", "/v1/bans", "{\"subject\":\"user:persist\",\"duration\":\"1d\",\"reason\":\"kept\"}");
         assertThat(ban.status()).isEqualTo(201);
         s.client("POST", "/v1/violations", "{\"type\":\"spam\",\"user\":\"scored\",\"score\":3}");
         int code = s.stop();

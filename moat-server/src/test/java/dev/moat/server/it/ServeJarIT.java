@@ -1,5 +1,6 @@
 package dev.moat.server.it;
 
+import dev.moat.server.JarHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +37,7 @@ class ServeJarIT {
         }
     }
 
-    static void assertProblem(JarServer.Res r, int status) {
+    static void assertProblem(JarHttp.Answer r, int status) {
         assertThat(r.status()).as(r.body()).isEqualTo(status);
         assertThat(r.contentType()).isEqualTo("application/problem+json");
         assertThat(r.json().get("status").asInt()).isEqualTo(status);
@@ -45,7 +46,7 @@ class ServeJarIT {
         assertThat(r.json().has("detail")).isTrue();
     }
 
-    static void assertField(JarServer.Res r, String field) {
+    static void assertField(JarHttp.Answer r, String field) {
         assertProblem(r, 400);
         assertThat(r.json().get("errors").get(0).get("field").asText()).isEqualTo(field);
         assertThat(r.json().get("detail").asText()).contains(field);
@@ -55,11 +56,11 @@ class ServeJarIT {
     void eightLoginsFromOneIpInFiveMinutesGiveARefusalWithRetryAfterAndALoginsViolation() {
         String body = "{\"action\":\"login\",\"ip\":\"203.0.113.7\",\"email\":\"alice@example.org\"}";
         for (int i = 1; i <= 7; i++) {
-            JarServer.Res r = s.client("POST", "/v1/check", body);
+            JarHttp.Answer r = s.client("POST", "/v1/check", body);
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.json().get("allowed").asBoolean()).as("login %d", i).isTrue();
         }
-        JarServer.Res r = s.client("POST", "/v1/check", body);
+        JarHttp.Answer r = s.client("POST", "/v1/check", body);
         assertThat(r.status()).isEqualTo(200);
         JsonNode d = r.json();
         assertThat(d.get("allowed").asBoolean()).isFalse();
@@ -102,7 +103,7 @@ class ServeJarIT {
 
     @Test
     void bansAndHistoryAreManagedByAdmins() {
-        JarServer.Res add = s.admin("POST", "/v1/bans", "{\"subject\":\"cidr:2001:db8::/64\",\"duration\":\"2h\",\"reason\":\"it\"}");
+        JarHttp.Answer add = s.admin("POST", "/v1/bans", "{\"subject\":\"cidr:2001:db8::/64\",\"duration\":\"2h\",\"reason\":\"it\"}");
         assertThat(add.status()).isEqualTo(201);
         assertThat(add.json().get("actor").asText()).isEqualTo("ops");
         assertThat(Duration.between(Instant.parse(add.json().get("created_at").asText()),
@@ -145,20 +146,20 @@ class ServeJarIT {
 
     @Test
     void operationsEndpointsAnswerWithoutAKey() {
-        JarServer.Res h = s.call("GET", "/healthz", null, null);
+        JarHttp.Answer h = s.call("GET", "/healthz", null, null);
         assertThat(h.status()).isEqualTo(200);
         assertThat(h.json().get("status").asText()).isEqualTo("ok");
         assertThat(h.json().get("store").asText()).isEqualTo("memory");
         assertThat(h.json().get("state_store").asText()).isEqualTo("sqlite");
         assertThat(h.json().has("bans_active")).isTrue();
         s.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"192.0.2.200\"}");
-        JarServer.Res m = s.call("GET", "/metrics", null, null);
+        JarHttp.Answer m = s.call("GET", "/metrics", null, null);
         assertThat(m.status()).isEqualTo(200);
         assertThat(m.body()).contains("moat_decisions_total").contains("moat_bans_active")
                 .contains("moat_store_latency_seconds");
-        JarServer.Res o = s.call("GET", "/openapi.json", null, null);
+        JarHttp.Answer o = s.call("GET", "/openapi.json", null, null);
         assertThat(o.json().get("paths").has("/v1/check")).isTrue();
-        JarServer.Res c = s.admin("GET", "/v1/config", null);
+        JarHttp.Answer c = s.admin("GET", "/v1/config", null);
         assertThat(c.status()).isEqualTo(200);
         assertThat(c.body()).doesNotContain(ADMIN_KEY).doesNotContain(CLIENT_KEY);
     }
@@ -176,7 +177,7 @@ class ServeJarIT {
                     target:
                       login: {max: 3, per: 5m, by: ip}
                 """));
-        JarServer.Res ok = s.admin("POST", "/v1/config/reload", null);
+        JarHttp.Answer ok = s.admin("POST", "/v1/config/reload", null);
         assertThat(ok.status()).as(ok.body()).isEqualTo(200);
         String v2 = ok.json().get("version").asText();
         assertThat(v2).isNotEqualTo(v1);
@@ -192,7 +193,7 @@ class ServeJarIT {
                 bans:
                   interval: -1
                 """));
-        JarServer.Res bad = s.admin("POST", "/v1/config/reload", null);
+        JarHttp.Answer bad = s.admin("POST", "/v1/config/reload", null);
         assertProblem(bad, 400);
         assertThat(bad.json().get("errors").size()).isGreaterThanOrEqualTo(2);
         assertThat(bad.json().get("errors").toString()).contains("line");
@@ -222,7 +223,7 @@ class ServeJarIT {
         assertThat(s.stderr()).contains("\"event\":\"sighup\"");
 
         s.writeConfig(s.standardYaml(null).replace("listen: 127.0.0.1:" + s.port, "listen: 127.0.0.1:" + JarServer.freePort()));
-        JarServer.Res moved = s.admin("POST", "/v1/config/reload", null);
+        JarHttp.Answer moved = s.admin("POST", "/v1/config/reload", null);
         assertThat(moved.status()).isEqualTo(200);
         assertThat(moved.json().get("restart_required").toString()).contains("server.listen");
         assertThat(s.call("GET", "/healthz", null, null).status()).isEqualTo(200);

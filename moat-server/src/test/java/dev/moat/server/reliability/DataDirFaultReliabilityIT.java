@@ -1,5 +1,6 @@
 package dev.moat.server.reliability;
 
+import dev.moat.server.JarHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -79,30 +80,38 @@ class DataDirFaultReliabilityIT {
     /** A manual ban; returns its subject when acknowledged (2xx), null otherwise, and never a 2xx without it. */
     String ban(List<String> acked) {
         String subject = "user:fault-" + (banCounter++);
-        MoatProcess.Res r = moat.admin("POST", "/v1/bans", "{\"subject\":\"" + subject + "\",\"duration\":\"2h\"}");
+        JarHttp.Answer r = moat.admin("POST", "/v1/bans", "{\"subject\":\"" + subject + "\",\"duration\":\"2h\"}");
         if (r.ok()) {
             acked.add(subject);
             return subject;
         }
-        assertThat(r.status()).as("a write that could not be made: %s", r.body()).isGreaterThanOrEqualTo(500);
-        assertThat(r.json().path("detail").asText()).isNotEmpty();
+        assertStoreUnavailable("a write that could not be made", r);
         return null;
     }
 
+    /** 503 store-unavailable with a Retry-After: the disk failed, not the request, and a retry can succeed. */
+    static void assertStoreUnavailable(String what, JarHttp.Answer r) {
+        assertThat(r.status()).as("%s: %s", what, r.body()).isEqualTo(503);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+        assertThat(r.json().path("type").asText()).isEqualTo("urn:moat:problem:store-unavailable");
+        assertThat(r.json().path("detail").asText()).contains("durable state store is failing");
+        assertThat(r.header("Retry-After")).as("Retry-After of %s", what).isNotNull().matches("[1-9][0-9]*");
+    }
+
     /** A login over the limit: its refusal must record a violation, a write. */
-    MoatProcess.Res loginOverLimit(String ip) {
+    JarHttp.Answer loginOverLimit(String ip) {
         moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"" + ip + "\"}");
         return moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"" + ip + "\"}");
     }
 
     void assertFaulted(String what, List<String> acked) {
         assertThat(ban(acked)).as("a ban while the disk is %s", what).isNull();
-        MoatProcess.Res refusal = loginOverLimit("198.51.100." + (banCounter % 200 + 1));
-        assertThat(refusal.ok()).as("a refusal that cannot record its violation (%s): %s", what, refusal.body()).isFalse();
-        MoatProcess.Res health = moat.get("/healthz");
+        JarHttp.Answer refusal = loginOverLimit("198.51.100." + (banCounter % 200 + 1));
+        assertStoreUnavailable("a refusal that cannot record its violation (" + what + ")", refusal);
+        JarHttp.Answer health = moat.get("/healthz");
         assertThat(health.status()).as("/healthz while the disk is %s", what).isEqualTo(503);
         assertThat(health.json().path("detail").asText()).as("the reason").contains("moat.db");
-        MoatProcess.Res allowed = moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"192.0.2."
+        JarHttp.Answer allowed = moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"192.0.2."
                 + (banCounter % 200 + 1) + "\"}");
         assertThat(allowed.status()).as("a decision that only reads memory goes on").isEqualTo(200);
         assertThat(allowed.json().path("allowed").asBoolean()).isTrue();
@@ -152,7 +161,7 @@ class DataDirFaultReliabilityIT {
         assertThat(moat.stop()).isIn(0, 143);
         moat.start(Map.of());
         for (String subject : acked) {
-            MoatProcess.Res r = moat.admin("GET", "/v1/bans?subject=" + subject, null);
+            JarHttp.Answer r = moat.admin("GET", "/v1/bans?subject=" + subject, null);
             assertThat(r.json().path("bans").toString()).as("acknowledged %s", subject).contains("\"" + subject + "\"");
         }
         System.out.printf("data dir faults: %d bans acknowledged around a full and a read-only disk, all kept%n",

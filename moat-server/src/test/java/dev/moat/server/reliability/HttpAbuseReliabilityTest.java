@@ -236,6 +236,7 @@ class HttpAbuseReliabilityTest {
                         c.trySend(" ");
                     }
                     try {
+                        // the stimulus, not a wait: a slowloris sends a byte per connection every 200 ms
                         Thread.sleep(200);
                     } catch (InterruptedException e) {
                         return;

@@ -1,5 +1,6 @@
 package dev.moat.server.reliability;
 
+import dev.moat.server.JarHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,7 +90,7 @@ class KillNineReliabilityIT {
                             + "." + (who / 250 % 250) + "." + (who % 250 + 1) + "\"}"
                             : "{\"action\":\"login\",\"ip\":\"172.16." + thread + "." + (who % 250 + 1) + "\"}";
                     record(acks, unexpected, () -> {
-                        MoatProcess.Res r = moat.client("POST", "/v1/check", body);
+                        JarHttp.Answer r = moat.client("POST", "/v1/check", body);
                         if (r.ok()) {
                             acks.answers.incrementAndGet();
                             acks.violation(r.json().path("violation"), null);
@@ -105,7 +106,7 @@ class KillNineReliabilityIT {
             for (int i = 0; running.get(); i++) {
                 String subject = "user:manual-" + i;
                 record(acks, unexpected, () -> {
-                    MoatProcess.Res r = moat.admin("POST", "/v1/bans",
+                    JarHttp.Answer r = moat.admin("POST", "/v1/bans",
                             "{\"subject\":\"" + subject + "\",\"duration\":\"2h\",\"reason\":\"kill -9 test\"}");
                     if (r.ok()) {
                         acks.answers.incrementAndGet();
@@ -119,7 +120,7 @@ class KillNineReliabilityIT {
             for (int i = 0; running.get(); i++) {
                 String user = "reported-" + (i / 3);
                 record(acks, unexpected, () -> {
-                    MoatProcess.Res r = moat.client("POST", "/v1/violations",
+                    JarHttp.Answer r = moat.client("POST", "/v1/violations",
                             "{\"type\":\"spam\",\"user\":\"" + user + "\",\"score\":2,\"detail\":\"kill -9 test\"}");
                     if (r.ok()) {
                         acks.answers.incrementAndGet();
@@ -155,14 +156,14 @@ class KillNineReliabilityIT {
         assertThat(stored).as("every acknowledged ban is there after the restart").containsAll(bans);
         for (Map.Entry<String, Double> e : totals.entrySet()) {
             String[] st = e.getKey().split("\\|");
-            MoatProcess.Res h = moat.admin("GET", "/v1/violations/" + URLEncoder.encode(st[0], StandardCharsets.UTF_8), null);
+            JarHttp.Answer h = moat.admin("GET", "/v1/violations/" + URLEncoder.encode(st[0], StandardCharsets.UTF_8), null);
             assertThat(h.status()).isEqualTo(200);
             assertThat(h.json().path("scores").path(st[1]).asDouble())
                     .as("score of %s %s after the restart", st[0], st[1]).isGreaterThanOrEqualTo(e.getValue());
         }
         // and the bans are in force, not just listed
         String user = bans.stream().filter(b -> b.startsWith("user:load-")).findFirst().orElseThrow();
-        MoatProcess.Res r = moat.client("POST", "/v1/check",
+        JarHttp.Answer r = moat.client("POST", "/v1/check",
                 "{\"action\":\"message\",\"user\":\"" + user.substring(5) + "\"}");
         assertThat(r.json().path("reason").asText()).isEqualTo("banned");
         assertThat(moat.stop()).isIn(0, 143);
@@ -173,7 +174,7 @@ class KillNineReliabilityIT {
         Set<String> out = new HashSet<>();
         String cursor = null;
         do {
-            MoatProcess.Res r = moat.admin("GET", "/v1/bans?limit=500" + (cursor == null ? ""
+            JarHttp.Answer r = moat.admin("GET", "/v1/bans?limit=500" + (cursor == null ? ""
                     : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)), null);
             assertThat(r.status()).isEqualTo(200);
             r.json().path("bans").forEach(b -> out.add(b.path("subject").asText()));
@@ -184,13 +185,13 @@ class KillNineReliabilityIT {
     }
 
     interface Call {
-        MoatProcess.Res call();
+        JarHttp.Answer call();
     }
 
     /** A 5xx before the kill is a failure of its own; an I/O error is the kill cutting the request off. */
     static void record(Acks acks, List<Throwable> unexpected, Call c) {
         try {
-            MoatProcess.Res r = c.call();
+            JarHttp.Answer r = c.call();
             if (r.status() >= 500) {
                 unexpected.add(new AssertionError(r.status() + " " + r.body()));
             }

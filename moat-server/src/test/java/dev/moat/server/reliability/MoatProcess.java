@@ -1,8 +1,9 @@
 package dev.moat.server.reliability;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.moat.server.JarChild;
+import dev.moat.server.JarHttp;
+import dev.moat.server.ShadedJar;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.moat.server.TempDirs;
 
 import java.io.BufferedReader;
@@ -10,13 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,39 +27,16 @@ import java.util.concurrent.TimeUnit;
  * pipes (not files, so that a file-size limit put on the process for the full-disk test does not
  * stop its logging) into {@link #lines()}: every line the process ever wrote, across restarts.
  */
-final class MoatProcess implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+final class MoatProcess extends JarChild {
+    static final ObjectMapper JSON = JarHttp.JSON;
     static final String ADMIN_KEY = "rel-admin-key-0123456789abcdef";
     static final String CLIENT_KEY = "rel-client-key-0123456789abcdef";
 
-    final Path dir;
-    final Path config;
-    final int port;
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
 
     MoatProcess() {
-        this.dir = TempDirs.create();
-        this.config = dir.resolve("moat.yaml");
-        this.port = freePort();
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static Path jar() {
-        Path jar = Path.of(System.getProperty("moat.jar", "target/moat.jar"));
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("the built jar is missing: " + jar.toAbsolutePath()
-                    + " (the *IT suites run in `mvn verify`, after the shade plugin built it)");
-        }
-        return jar;
+        super(TempDirs.create(), freePort(), ADMIN_KEY, CLIENT_KEY, Duration.ofSeconds(20));
     }
 
     Path dataDir() {
@@ -89,23 +61,12 @@ final class MoatProcess implements AutoCloseable {
                 %s%s""".formatted(port, CLIENT_KEY, dataDir(), storeLines, extra);
     }
 
-    MoatProcess writeConfig(String yaml) {
-        try {
-            Files.writeString(config, yaml, StandardCharsets.UTF_8);
-            return this;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Starts {@code serve} and waits until /healthz answers 200; returns how long that took. */
     Duration start(Map<String, String> env, String... jvmArgs) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.addAll(List.of(jvmArgs));
-        cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString(), "serve", "--config", config.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        List<String> jvm = new ArrayList<>(List.of("-Xmx256m"));
+        jvm.addAll(List.of(jvmArgs));
+        ProcessBuilder pb = new ProcessBuilder(ShadedJar.command(jvm, List.of("serve", "--config", config.toString()))).directory(dir.toFile());
         pb.environment().put("MOAT_REL_ADMIN_KEY", ADMIN_KEY);
         pb.environment().putAll(env);
         long t0 = System.currentTimeMillis();
@@ -197,75 +158,7 @@ final class MoatProcess implements AutoCloseable {
 
     /** Runs a command and returns its exit code (prlimit, chattr, kill). */
     static int run(String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int rc = p.waitFor();
-            if (rc != 0) {
-                System.out.println(String.join(" ", cmd) + " -> " + rc + ": " + out);
-            }
-            return rc;
-        } catch (IOException e) {
-            return 127;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    String url() {
-        return "http://127.0.0.1:" + port;
-    }
-
-    /** An HTTP answer. */
-    record Res(int status, String body, JsonNode json) {
-        boolean ok() {
-            return status >= 200 && status < 300;
-        }
-    }
-
-    Res call(String method, String path, String body, String key) {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(20));
-        if (key != null) {
-            r.header("Authorization", "Bearer " + key);
-        }
-        if (body != null) {
-            r.header("Content-Type", "application/json");
-            r.method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            r.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            HttpResponse<String> res = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
-            String ct = res.headers().firstValue("content-type").orElse("");
-            JsonNode json = ct.contains("json") && !res.body().isEmpty() ? JSON.readTree(res.body()) : MissingNode.getInstance();
-            return new Res(res.statusCode(), res.body(), json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    Res get(String path) {
-        return call("GET", path, null, null);
-    }
-
-    Res client(String method, String path, String body) {
-        return call(method, path, body, CLIENT_KEY);
-    }
-
-    Res admin(String method, String path, String body) {
-        return call(method, path, body, ADMIN_KEY);
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return ShadedJar.run(cmd);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.moat.server.reliability;
 
+import dev.moat.server.JarHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -70,7 +71,7 @@ class RedisOutageReliabilityIT {
             threads.add(new Thread(() -> {
                 for (int i = 0; running.get(); i++) {
                     try {
-                        MoatProcess.Res r = moat.client("POST", "/v1/check",
+                        JarHttp.Answer r = moat.client("POST", "/v1/check",
                                 "{\"action\":\"login\",\"ip\":\"10.9." + id + "." + (i % 250 + 1) + "\"}");
                         if (r.status() >= 500) {
                             fiveHundreds.add("check " + r.status() + " " + r.body());
@@ -87,7 +88,7 @@ class RedisOutageReliabilityIT {
             for (int i = 0; running.get(); i++) {
                 String subject = "user:redis-outage-" + i;
                 try {
-                    MoatProcess.Res r = moat.admin("POST", "/v1/bans", "{\"subject\":\"" + subject + "\",\"duration\":\"2h\"}");
+                    JarHttp.Answer r = moat.admin("POST", "/v1/bans", "{\"subject\":\"" + subject + "\",\"duration\":\"2h\"}");
                     if (r.ok()) {
                         acked.add(subject);
                     } else if (r.status() >= 500) {
@@ -106,7 +107,7 @@ class RedisOutageReliabilityIT {
         redis.kill();
         down.set(true);
         waitFor(() -> moat.get("/healthz").status() == 503, "/healthz 503 while redis is down (deny)");
-        MoatProcess.Res health = moat.get("/healthz");
+        JarHttp.Answer health = moat.get("/healthz");
         assertThat(health.json().path("detail").asText()).contains("redis").contains("deny");
         waitFor(() -> refusedWhileDown.get() >= 20 && acked.size() >= before + 10, "refusals and bans during the outage");
         String bannedDuringOutage = "user:redis-outage-" + (before + 5);
@@ -128,19 +129,19 @@ class RedisOutageReliabilityIT {
         moat.start(Map.of());
         // in force at once, from the replay file, before it has been replayed into Redis
         assertThat(acked).contains(bannedDuringOutage);
-        MoatProcess.Res banned = moat.client("POST", "/v1/check",
+        JarHttp.Answer banned = moat.client("POST", "/v1/check",
                 "{\"action\":\"login\",\"user\":\"" + bannedDuringOutage.substring(5) + "\"}");
         assertThat(banned.json().path("reason").asText()).as("a ban acknowledged during the outage").isEqualTo("banned");
         // listed (read from Redis) once the outage's writes are replayed: /healthz says fallback_active until then
         waitFor(() -> {
-            MoatProcess.Res h = moat.get("/healthz");
+            JarHttp.Answer h = moat.get("/healthz");
             return h.status() == 200 && !h.json().path("fallback_active").asBoolean(true);
         }, "/healthz 200 and the replay done");
         for (String subject : acked) {
-            MoatProcess.Res r = moat.admin("GET", "/v1/bans?subject=" + URLEncoder.encode(subject, StandardCharsets.UTF_8), null);
+            JarHttp.Answer r = moat.admin("GET", "/v1/bans?subject=" + URLEncoder.encode(subject, StandardCharsets.UTF_8), null);
             assertThat(r.json().path("bans").toString()).as("acknowledged %s", subject).contains("\"" + subject + "\"");
         }
-        MoatProcess.Res ok = moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"192.0.2.77\"}");
+        JarHttp.Answer ok = moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"192.0.2.77\"}");
         assertThat(ok.json().path("allowed").asBoolean()).isTrue();
         System.out.printf("redis outage (deny): %d bans acknowledged (%d during the outage), %d checks refused while"
                 + " down, node killed during the outage; all bans there after restart, no 5xx%n", total, total - before,

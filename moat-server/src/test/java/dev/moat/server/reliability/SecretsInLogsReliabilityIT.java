@@ -1,5 +1,6 @@
 package dev.moat.server.reliability;
 
+import dev.moat.server.JarHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,8 @@ class SecretsInLogsReliabilityIT {
     static final String MODERATION_KEY = "sk-rel-moderation-S3CRET-0123456789";
     static final String REDIS_PASSWORD = "redis-S3CRET-pass-0123456789";
     static final String WEBHOOK_TOKEN = "hook-S3CRET-token-0123456789";
+    /** A Discord-style webhook keeps its token in the path. */
+    static final String WEBHOOK_PATH_TOKEN = "hookPath-S3CRET-0123456789";
     static final String MESSAGE_TEXT = "msg-S3CRET-text-0123456789";
 
     private final List<MoatProcess> processes = new ArrayList<>();
@@ -62,7 +65,7 @@ class SecretsInLogsReliabilityIT {
     @Test
     void noSecretAppearsInAnyLogLineOrInTheConfigTheApiShows() {
         int dead = MoatProcess.freePort();
-        String goodHook = "http://127.0.0.1:" + dead + "/hook?token=" + WEBHOOK_TOKEN;
+        String goodHook = "http://127.0.0.1:" + dead + "/api/webhooks/" + WEBHOOK_PATH_TOKEN + "?token=" + WEBHOOK_TOKEN;
         String goodRedis = "redis://moat:${REDIS_PASSWORD}@127.0.0.1:" + dead + "/0";
         MoatProcess moat = new MoatProcess();
         processes.add(moat);
@@ -74,7 +77,7 @@ class SecretsInLogsReliabilityIT {
         for (int i = 0; i < 4; i++) {
             moat.client("POST", "/v1/check", "{\"action\":\"login\",\"ip\":\"203.0.113.50\",\"email\":\"a@example.org\"}");
         }
-        MoatProcess.Res mod = moat.client("POST", "/v1/check", "{\"action\":\"message\",\"user\":\"alice\",\"ip\":\"192.0.2.1\","
+        JarHttp.Answer mod = moat.client("POST", "/v1/check", "{\"action\":\"message\",\"user\":\"alice\",\"ip\":\"192.0.2.1\","
                 + "\"message\":{\"text\":\"" + MESSAGE_TEXT + " https://example.org/x\",\"to\":\"bob\",\"kind\":\"dm\"}}");
         assertThat(mod.json().path("reason").asText()).isEqualTo("moderation_unavailable");
         moat.admin("POST", "/v1/bans", "{\"subject\":\"user:mallory\",\"duration\":\"1h\",\"reason\":\"test\"}");
@@ -89,17 +92,17 @@ class SecretsInLogsReliabilityIT {
         assertThat(moat.client("GET", "/v1/config", null).status()).isEqualTo(403);
 
         // the effective config, and reloads: by API, by SIGHUP, and invalid ones naming secret-bearing values
-        MoatProcess.Res cfg = moat.admin("GET", "/v1/config", null);
+        JarHttp.Answer cfg = moat.admin("GET", "/v1/config", null);
         assertThat(cfg.status()).isEqualTo(200);
         assertThat(cfg.body()).contains("moderation").contains("webhook").contains("redis");
         shown.add(cfg.body());
         assertThat(moat.admin("POST", "/v1/config/reload", null).status()).isEqualTo(200);
         assertThat(MoatProcess.run("kill", "-HUP", Long.toString(moat.pid()))).isZero();
         MoatProcess.sleep(1_000);
-        String badHook = "ftp://127.0.0.1:" + dead + "/hook?token=" + WEBHOOK_TOKEN;
+        String badHook = "ftp://127.0.0.1:" + dead + "/api/webhooks/" + WEBHOOK_PATH_TOKEN + "?token=" + WEBHOOK_TOKEN;
         String badRedis = "redis://moat:${REDIS_PASSWORD}@127.0.0.1:notaport/0";
         moat.writeConfig(config(moat, dead, badHook, badRedis, "forever"));
-        MoatProcess.Res bad = moat.admin("POST", "/v1/config/reload", null);
+        JarHttp.Answer bad = moat.admin("POST", "/v1/config/reload", null);
         assertThat(bad.status()).as(bad.body()).isEqualTo(400);
         shown.add(bad.body());
         assertThat(MoatProcess.run("kill", "-HUP", Long.toString(moat.pid()))).isZero();
@@ -140,7 +143,7 @@ class SecretsInLogsReliabilityIT {
     static List<String> secrets() {
         List<String> out = new ArrayList<>();
         for (String s : List.of(MoatProcess.ADMIN_KEY, MoatProcess.CLIENT_KEY, MODERATION_KEY, REDIS_PASSWORD,
-                WEBHOOK_TOKEN, MESSAGE_TEXT)) {
+                WEBHOOK_TOKEN, WEBHOOK_PATH_TOKEN, MESSAGE_TEXT)) {
             out.add(s);
             out.add(URLEncoder.encode(s, StandardCharsets.UTF_8));
             out.add(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)).substring(0, 16));

@@ -1,5 +1,6 @@
 package dev.moat.server.reliability;
 
+import dev.moat.server.JarHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -178,7 +179,7 @@ public final class Soak {
         Set<String> stored = new HashSet<>();
         String cursor = null;
         do {
-            MoatProcess.Res r = moat.admin("GET", "/v1/bans?limit=500" + (cursor == null ? ""
+            JarHttp.Answer r = moat.admin("GET", "/v1/bans?limit=500" + (cursor == null ? ""
                     : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)), null);
             r.json().path("bans").forEach(b -> stored.add(b.path("subject").asText()));
             JsonNode next = r.json().path("next");
@@ -238,7 +239,7 @@ public final class Soak {
                     String action = random.nextInt(4) == 0 ? "login" : "message";
                     String body = "{\"action\":\"" + action + "\",\"user\":\"" + user + "\",\"ip\":\"" + ip + "\"}";
                     long s = System.nanoTime();
-                    MoatProcess.Res res = moat.client("POST", "/v1/check", body);
+                    JarHttp.Answer res = moat.client("POST", "/v1/check", body);
                     long took = System.nanoTime() - s;
                     if (n == lat.length) {
                         latencies.add(lat);
@@ -258,7 +259,7 @@ public final class Soak {
                     count("violation", moat.client("POST", "/v1/violations", body), 200);
                 } else if (r < 91) {
                     String subject = "user:manual-" + id + "-" + round;
-                    MoatProcess.Res res = moat.admin("POST", "/v1/bans",
+                    JarHttp.Answer res = moat.admin("POST", "/v1/bans",
                             "{\"subject\":\"" + subject + "\",\"duration\":\"1d\",\"reason\":\"soak\"}");
                     if (count("ban", res, 201)) {
                         bansAcked.add(subject);
@@ -267,7 +268,7 @@ public final class Soak {
                 } else if (r < 95) {
                     String subject = liftable.poll();
                     if (subject != null) {
-                        MoatProcess.Res res = moat.admin("DELETE", "/v1/bans/" + URLEncoder.encode(subject,
+                        JarHttp.Answer res = moat.admin("DELETE", "/v1/bans/" + URLEncoder.encode(subject,
                                 StandardCharsets.UTF_8), null);
                         if (count("unban", res, 204)) {
                             bansAcked.remove(subject);
@@ -275,7 +276,7 @@ public final class Soak {
                     }
                 } else {
                     String body = "{\"action\":\"message\",\"user\":\"lease-" + id + "-" + random.nextInt(50) + "\"}";
-                    MoatProcess.Res res = moat.client("POST", "/v1/concurrency/acquire", body);
+                    JarHttp.Answer res = moat.client("POST", "/v1/concurrency/acquire", body);
                     count("acquire", res, 200);
                     String lease = res.json().path("lease").asText(null);
                     if (lease != null) {
@@ -293,7 +294,7 @@ public final class Soak {
         latencies.add(Arrays.copyOf(lat, n));
     }
 
-    private boolean count(String op, MoatProcess.Res res, int expected) {
+    private boolean count(String op, JarHttp.Answer res, int expected) {
         ops.computeIfAbsent(op, k -> new LongAdder()).increment();
         if (res.status() >= 500) {
             serverErrors.increment();
