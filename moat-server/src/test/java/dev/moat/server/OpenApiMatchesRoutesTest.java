@@ -59,7 +59,7 @@ class OpenApiMatchesRoutesTest {
         } finally {
             vertx.close();
         }
-        assertThat(routed).hasSize(16);
+        assertThat(routed).hasSize(17);
         assertThat(documented).isEqualTo(routed);
     }
 

@@ -57,10 +57,10 @@ public final class Gateway implements AutoCloseable {
 
     private final Shared g;
     private final List<HttpServer> servers;
-    private final MoatListener listener;
+    private final Disconnector listener;
     private volatile boolean closed;
 
-    private Gateway(Shared g, List<HttpServer> servers, MoatListener listener) {
+    private Gateway(Shared g, List<HttpServer> servers, Disconnector listener) {
         this.g = g;
         this.servers = servers;
         this.listener = listener;
@@ -154,7 +154,7 @@ public final class Gateway implements AutoCloseable {
             chain = chain.compose(v -> s.listen().mapEmpty());
         }
         return chain.<Gateway>map(v -> {
-            MoatListener listener = new Disconnector(g);
+            Disconnector listener = new Disconnector(g);
             moat.addListener(listener);
             Gateway gw = new Gateway(g, servers, listener);
             LOG.info("gateway listening on {}:{} in front of {}", settings.host(), gw.port(), up.url());
@@ -233,6 +233,24 @@ public final class Gateway implements AutoCloseable {
             c.requestClose((short) g.settings.websocket().closeCodes().disconnect(), "disconnected", message, true);
         }
         return conns.size();
+    }
+
+    /**
+     * Closes what a ban decided elsewhere covers, as for a ban of this engine: a ban of
+     * {@code user:X} closes X's connections on this node, of {@code ip:} or {@code cidr:} every
+     * connection from inside it, with the ban close code. For bans that another node of the fleet
+     * started (this engine raises no event for them).
+     */
+    public void closeForBan(Ban ban) {
+        listener.onBanStarted(ban);
+    }
+
+    /**
+     * Closes {@code user}'s connections on this node as for a kick of this engine (the ban code
+     * when the user has a ban in force here, else the kick code). For kicks another node raised.
+     */
+    public void closeForKick(String user, String reason) {
+        listener.onKick(user, reason == null ? "kicked" : reason);
     }
 
     /** Counters since start. */

@@ -23,6 +23,10 @@ public final class ApiRouter {
     public record Endpoint(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
     }
 
+    /** A node without a gateway and without a fleet: nothing to close, nobody to tell. */
+    private static final GatewayControl NO_GATEWAY = (user, reason) -> java.util.concurrent.CompletableFuture
+            .completedFuture(new GatewayControl.Disconnected(0, false, false, null));
+
     private final List<Endpoint> endpoints;
     private final AtomicReference<HttpSettings> settings;
 
@@ -36,6 +40,12 @@ public final class ApiRouter {
      */
     public ApiRouter(Moat moat, Offload offload, ConfigControl config, AtomicReference<HttpSettings> settings,
                      Supplier<Health> health, Supplier<String> metrics) {
+        this(moat, offload, config, settings, health, metrics, NO_GATEWAY);
+    }
+
+    /** As above, with "disconnect this user now" going to {@code gateway}. */
+    public ApiRouter(Moat moat, Offload offload, ConfigControl config, AtomicReference<HttpSettings> settings,
+                     Supplier<Health> health, Supplier<String> metrics, GatewayControl gateway) {
         this.settings = settings;
         CheckHandler check = new CheckHandler(moat, offload);
         ConcurrencyHandler concurrency = new ConcurrencyHandler(moat, offload);
@@ -44,6 +54,7 @@ public final class ApiRouter {
         TokensHandler tokens = new TokensHandler(moat, offload);
         ConfigHandler cfg = new ConfigHandler(config, offload);
         OpsHandler ops = new OpsHandler(health, metrics, () -> config.current().version());
+        GatewayHandler gw = new GatewayHandler(gateway);
         this.endpoints = List.of(
                 new Endpoint(HttpMethod.POST, "/v1/check", Access.CLIENT, check::check),
                 new Endpoint(HttpMethod.POST, "/v1/concurrency/acquire", Access.CLIENT, concurrency::acquire),
@@ -58,6 +69,7 @@ public final class ApiRouter {
                 new Endpoint(HttpMethod.POST, "/v1/tokens/status", Access.CLIENT, tokens::status),
                 new Endpoint(HttpMethod.POST, "/v1/config/reload", Access.ADMIN, cfg::reload),
                 new Endpoint(HttpMethod.GET, "/v1/config", Access.ADMIN, cfg::show),
+                new Endpoint(HttpMethod.POST, "/v1/gateway/disconnect", Access.ADMIN, gw::disconnect),
                 new Endpoint(HttpMethod.GET, "/healthz", Access.PUBLIC, ops::healthz),
                 new Endpoint(HttpMethod.GET, "/metrics", Access.PUBLIC, ops::metrics),
                 new Endpoint(HttpMethod.GET, "/openapi.json", Access.PUBLIC, ops::openApi));
