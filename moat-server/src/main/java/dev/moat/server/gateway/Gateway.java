@@ -34,8 +34,9 @@ import java.util.concurrent.TimeoutException;
  * <p>It registers itself as a {@link MoatListener}: a kick or a ban decided anywhere in this
  * engine (a frame here, a {@code /v1/check} call, an operator's ban) closes the user's
  * connections on this node with the kick or ban close code, and a ban of an address or CIDR
- * closes the connections from inside it. Other nodes learn of bans through the store's ban
- * propagation, which calls the same engine.
+ * closes the connections from inside it. What other nodes of a fleet decide arrives through
+ * {@link #closeForBan}, {@link #closeForKick} and {@link #disconnectUser} (the composition root
+ * wires them to the store's ban propagation).
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
