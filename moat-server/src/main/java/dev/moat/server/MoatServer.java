@@ -192,7 +192,9 @@ public final class MoatServer implements AutoCloseable {
         Gateway gateway = null;
         if (config.gateway() != null) {
             try {
-                gateway = Gateway.start(vertx, moat, config.gateway(), clientAddresses);
+                // the stores that block are wrapped in LoopGuard / LoopGuardLimits above, so frames
+                // are decided on their event loop until one reaches durable state
+                gateway = Gateway.start(vertx, moat, config.gateway(), clientAddresses, Gateway.Decisions.LOOP_FIRST);
                 fleetGateway.attach(gateway);
             } catch (RuntimeException e) {
                 vertx.close();

@@ -56,6 +56,21 @@ public final class Gateway implements AutoCloseable {
                         long slowConsumers, long closedByMoat, long httpRefused) {
     }
 
+    /** Where engine calls run. */
+    public enum Decisions {
+        /** On the event loop: every store is in memory, so no call blocks. */
+        EVENT_LOOP,
+        /** On the worker pool: the stores block (SQLite, Redis) and are not guarded. */
+        WORKER,
+        /**
+         * Decisions on the event loop first, retried on a worker when one reaches a store wrapped in
+         * the server's {@code LoopGuard} / {@code LoopGuardLimits} (which throw before blocking);
+         * writes on a worker. Only for an engine whose blocking stores are all so wrapped, as
+         * {@code MoatServer} builds it: most frames then never leave their event loop.
+         */
+        LOOP_FIRST
+    }
+
     private final Shared g;
     private final List<HttpServer> servers;
     private final Disconnector listener;
@@ -83,11 +98,17 @@ public final class Gateway implements AutoCloseable {
     /** As {@link #start(Vertx, Moat, GatewaySettings, ClientAddressResolver)}, choosing where engine calls run. */
     public static Gateway start(Vertx vertx, Moat moat, GatewaySettings settings, ClientAddressResolver resolver,
                                 boolean decideOnEventLoop) {
+        return start(vertx, moat, settings, resolver, decideOnEventLoop ? Decisions.EVENT_LOOP : Decisions.WORKER);
+    }
+
+    /** As {@link #start(Vertx, Moat, GatewaySettings, ClientAddressResolver)}, choosing where engine calls run. */
+    public static Gateway start(Vertx vertx, Moat moat, GatewaySettings settings, ClientAddressResolver resolver,
+                                Decisions decisions) {
         if (Context.isOnEventLoopThread()) {
             throw new IllegalStateException("Gateway.start blocks; call startAsync from an event loop");
         }
         try {
-            return startAsync(vertx, moat, settings, resolver, decideOnEventLoop).toCompletionStage().toCompletableFuture()
+            return startAsync(vertx, moat, settings, resolver, decisions).toCompletionStage().toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
@@ -107,6 +128,12 @@ public final class Gateway implements AutoCloseable {
     /** Starts a gateway without blocking. */
     public static Future<Gateway> startAsync(Vertx vertx, Moat moat, GatewaySettings settings,
                                              ClientAddressResolver resolver, boolean decideOnEventLoop) {
+        return startAsync(vertx, moat, settings, resolver, decideOnEventLoop ? Decisions.EVENT_LOOP : Decisions.WORKER);
+    }
+
+    /** Starts a gateway without blocking. */
+    public static Future<Gateway> startAsync(Vertx vertx, Moat moat, GatewaySettings settings,
+                                             ClientAddressResolver resolver, Decisions decisions) {
         try {
             validateActions(moat, settings);
         } catch (IllegalArgumentException e) {
@@ -128,7 +155,7 @@ public final class Gateway implements AutoCloseable {
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, up.connectTimeoutMillis()))
                 .setMaxFrameSize(up.maxFrameBytes()).setMaxMessageSize(up.maxFrameBytes())
                 .setMaxConnections(1_000_000).setTcpNoDelay(true).setClosingTimeout(5));
-        Shared g = new Shared(vertx, moat, settings, resolver, new Decider(vertx, decideOnEventLoop), tokens, http, ws);
+        Shared g = new Shared(vertx, moat, settings, resolver, new Decider(vertx, decisions), tokens, http, ws);
         HttpProxy proxy = new HttpProxy(g);
         WsGate gate = new WsGate(g);
 
