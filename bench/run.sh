@@ -106,6 +106,16 @@ vdir=$(mktemp -d "$TMPBASE/moat-bench-violations.XXXXXX")
 main violations dev.moat.bench.ViolationThroughput 16 8 "$vdir"
 rm -rf "$vdir"
 
+# ---- gateway (issue 9's gateway row) ---------------------------------------------------------
+# 6. WebSocket relay: the same clients direct to a Vert.x echo server and through Moat's gateway in
+#    front of it (a real MoatServer from YAML: JWT, ws_message limits that always admit, a filter on
+#    every message), closed-loop throughput then open-loop latency at 10,000 msg/s, phases ordered
+#    direct, gateway, gateway, direct. About 60 s: 16 connections, window 32, 5 s per phase.
+gdir=$(mktemp -d "$TMPBASE/moat-bench-gateway.XXXXXX")
+main gateway dev.moat.bench.relay.GatewayRelay 16 32 5 10000 "$gdir"
+rm -rf "$gdir"
+# ---- end gateway ----------------------------------------------------------------------------
+
 elapsed=$(( $(date +%s) - START ))
 echo "elapsed_seconds: $elapsed" >> "$OUT/machine.txt"
 echo "waited_for_quiet_seconds: $waited" >> "$OUT/machine.txt"

@@ -27,7 +27,10 @@ import java.util.Map;
  *
  * <pre>java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.GatewayRelay
  *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
- * With {@code -Dmoat.relay.gatewayOnly=true} it runs only the gateway's closed loop (for a profiler).
+ * With {@code -Dmoat.relay.gatewayOnly=true} it runs only the gateway's closed loop, and with
+ * {@code -Dmoat.relay.noChecks=true} frames are relayed without an engine call (both for a profiler);
+ * {@code -Dmoat.relay.decisions=WORKER} (or another {@link Gateway.Decisions}) drives a second
+ * gateway on the same engine that decides there, to compare with the server's choice.
  */
 public final class GatewayRelay {
     private static final String SECRET = "relay-benchmark-secret-that-is-long-enough-0123456789";
@@ -54,10 +57,20 @@ public final class GatewayRelay {
         MoatConfig config = ConfigLoader.parse(yaml(upstream.port(), dir), "relay.yaml", Map.of());
         MoatServer moat = MoatServer.start(() -> config);
         Gateway gateway = moat.gateway();
+        String decisions = System.getProperty("moat.relay.decisions");
+        if (decisions != null) {
+            // for a comparison: a second gateway on the same engine, deciding where it is told
+            gateway = Gateway.start(Vertx.vertx(), moat.moat(), config.gateway(), moat.clientAddresses(),
+                    Gateway.Decisions.valueOf(decisions));
+            System.out.println("gateway decisions: " + decisions);
+        }
         long exp = System.currentTimeMillis() / 1000 + 3600;
         RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", connections, i -> Map.of());
         RelayClients through = RelayClients.open(clientVertx, gateway.port(), "/ws", connections,
-                i -> Map.of("Authorization", "Bearer " + Hs256Token.of(SECRET, "bench-" + i, exp)));
+                // each user from an address of their own (the server trusts 127.0.0.1 as a proxy), so
+                // the per-address limit is one key per connection, as for users on their own networks
+                i -> Map.of("Authorization", "Bearer " + Hs256Token.of(SECRET, "bench-" + i, exp),
+                        "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250)));
         try {
             long phaseMillis = phaseSeconds * 1000L;
             if (Boolean.getBoolean("moat.relay.gatewayOnly")) {
@@ -129,9 +142,13 @@ public final class GatewayRelay {
 
     /** The config: the gateway as a deployment would run it, limits that always admit, checks on. */
     static String yaml(int upstreamPort, Path dir) {
+        String frames = Boolean.getBoolean("moat.relay.noChecks")
+                ? "    action: none\n" // for a profiler: the relay alone, no engine call per frame
+                : "    messages:\n      - {event: say, text: /text, room: /room}\n";
         return """
                 server:
                   listen: 127.0.0.1:0
+                  trusted_proxies: [127.0.0.1]
                 store:
                   data_dir: %s
                 rate_limits:
@@ -153,13 +170,11 @@ public final class GatewayRelay {
                       - secret: %s
                   websocket:
                     format: json
-                    messages:
-                      - {event: say, text: /text, room: /room}
-                    max_connections_per_user: 0
+                %s    max_connections_per_user: 0
                     max_connections_per_ip: 0
                     per_connection: {max: 0}
                     ping_interval: 0
-                """.formatted(dir.resolve("data"), upstreamPort, SECRET);
+                """.formatted(dir.resolve("data"), upstreamPort, SECRET, frames);
     }
 
     private static long[] merged(long[] a, long[] b) {
