@@ -48,6 +48,28 @@ class FleetDisconnectTest {
         String prefix = "fleetgw" + Long.toHexString(System.nanoTime());
         a = MoatServer.start(config(prefix));
         b = MoatServer.start(config(prefix));
+        awaitChannelFromAToB();
+    }
+
+    /**
+     * Each node subscribes to the fleet's channel in the background after it starts, and a message
+     * published before B listens is lost (by design: disconnects are momentary). So a probe user
+     * at B is disconnected through A, again and again, until B acts on it (or 20 s pass).
+     */
+    static void awaitChannelFromAToB() throws Exception {
+        try (WsClient probe = connect(b, "probe", "198.51.100.250")) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!probe.closed.isDone()) {
+                assertThat(System.nanoTime()).as("node B hears node A's disconnects within 20 s").isLessThan(deadline);
+                post(a, "/v1/gateway/disconnect", "{\"user\":\"probe\"}", 200);
+                try {
+                    probe.closed.get(200, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException notYet) {
+                    // B is not subscribed yet: ask again
+                }
+            }
+            assertThat(probe.closed.get().code()).isEqualTo(4000);
+        }
     }
 
     @AfterAll
