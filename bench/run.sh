@@ -211,6 +211,16 @@ if wanted redis; then
 fi
 # ---- end of 7 ---------------------------------------------------------------------------------------
 
+# ---- 8. Gateway (issues 7 and 9) -----------------------------------------------------------
+# WebSocket relay: the same clients direct to a Vert.x echo server and through Moat's gateway in
+#    front of it (a real MoatServer from YAML: JWT, ws_message limits that always admit, a filter on
+#    every message), closed-loop throughput then open-loop latency at 10,000 msg/s, phases ordered
+#    direct, gateway, gateway, direct. About 60 s: 16 connections, window 32, 5 s per phase.
+gdir=$(mktemp -d "$TMPBASE/moat-bench-gateway.XXXXXX")
+main gateway dev.moat.bench.relay.GatewayRelay 16 32 5 10000 "$gdir"
+rm -rf "$gdir"
+# ---- end of 8 ----------------------------------------------------------------------------
+
 elapsed=$(( $(date +%s) - START ))
 echo "elapsed_seconds: $elapsed" >> "$OUT/machine.txt"
 echo "waited_for_quiet_seconds: $waited" >> "$OUT/machine.txt"

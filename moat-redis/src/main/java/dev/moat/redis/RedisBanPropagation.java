@@ -8,8 +8,12 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +34,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * whole book from Redis; messages it failed to publish while Redis was down are kept (bounded)
  * and published again once the subscription is back. Reloading and publishing run on this
  * class's own thread, never on Lettuce's event loop.
+ *
+ * The same channel carries two momentary events for open connections (the gateway's sockets):
+ * {"op": "kick", "user", "reason"} when this node's engine kicks a user, and {"op": "disconnect",
+ * "user", "reason"} when an operator asks for "disconnect this user now". They are handed to the
+ * registered RemoteEvents, as are remote bans once they are in the book. Unlike bans they are not
+ * kept for later when Redis is down: closing a socket minutes late would hit a user who has
+ * reconnected since. Nodes of an older version skip ops they do not know.
  */
 
 /** Ban propagation between Moat nodes over Redis pub/sub. */
@@ -46,6 +57,7 @@ public final class RedisBanPropagation implements MoatListener, AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong resyncs = new AtomicLong();
+    private final List<RemoteEvents> remoteEvents = new CopyOnWriteArrayList<>();
     private volatile StatefulRedisPubSubConnection<String, String> subscription;
     private volatile boolean closed;
 
@@ -140,8 +152,22 @@ public final class RedisBanPropagation implements MoatListener, AutoCloseable {
         }
         try {
             switch (String.valueOf(Json.str(m, "op"))) {
-                case "ban" -> moat.applyRemoteBan(Codec.banFromJson(Json.obj(m, "ban")));
+                case "ban" -> {
+                    Ban ban = Codec.banFromJson(Json.obj(m, "ban"));
+                    moat.applyRemoteBan(ban);
+                    tell(e -> e.onRemoteBan(ban));
+                }
                 case "unban" -> moat.applyRemoteUnban(Json.str(m, "subject"));
+                case "kick" -> {
+                    String user = userOf(m);
+                    String reason = Json.str(m, "reason");
+                    tell(e -> e.onRemoteKick(user, reason));
+                }
+                case "disconnect" -> {
+                    String user = userOf(m);
+                    String reason = Json.str(m, "reason");
+                    tell(e -> e.onRemoteDisconnect(user, reason));
+                }
                 default -> {
                     return;
                 }
@@ -159,6 +185,60 @@ public final class RedisBanPropagation implements MoatListener, AutoCloseable {
         m.put("node", nodeId);
         m.put("ban", Codec.banJson(ban));
         publish(Json.write(m));
+    }
+
+    /** The user of a kick or disconnect message; throws when there is none (the message is skipped). */
+    private static String userOf(Map<String, Object> m) {
+        String user = Json.str(m, "user");
+        if (user == null || user.isEmpty()) {
+            throw new IllegalArgumentException("a " + Json.str(m, "op") + " message without a user");
+        }
+        return user;
+    }
+
+    private void tell(Consumer<RemoteEvents> call) {
+        for (RemoteEvents e : remoteEvents) {
+            try {
+                call.accept(e);
+            } catch (RuntimeException ignored) {
+                // one handler's failure must not stop the others, nor the subscription
+            }
+        }
+    }
+
+    /** Hands kicks, disconnects and bans decided on other nodes to {@code events} from now on. */
+    public void addRemoteEvents(RemoteEvents events) {
+        remoteEvents.add(events);
+    }
+
+    public void removeRemoteEvents(RemoteEvents events) {
+        remoteEvents.remove(events);
+    }
+
+    @Override
+    public void onKick(String user, String reason) {
+        publishNow(userMessage("kick", user, reason));
+    }
+
+    /**
+     * Asks every other node to disconnect {@code user} now. Not kept for later when Redis is down;
+     * the returned stage fails then (a {@link RedisUnavailableException} or Lettuce's error).
+     */
+    public CompletionStage<Void> publishDisconnect(String user, String reason) {
+        return publishNow(userMessage("disconnect", user, reason));
+    }
+
+    private String userMessage(String op, String user, String reason) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("op", op);
+        m.put("node", nodeId);
+        m.put("user", user);
+        m.put("reason", reason);
+        return Json.write(m);
+    }
+
+    private CompletionStage<Void> publishNow(String message) {
+        return RedisConnection.start(() -> redis.async().publish(channel, message)).thenApply(n -> null);
     }
 
     @Override

@@ -118,4 +118,55 @@ class BanPropagationTest {
         a.ban("user:loud", Duration.ofHours(1).toMillis(), "spam", "ops-key");
         waitUntil(Duration.ofSeconds(1), () -> banned(b, "loud"), "propagation after the reconnect");
     }
+
+    /** Records what the other nodes told this one, as "op user reason" lines. */
+    private static final class Recorder implements RemoteEvents {
+        final List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void onRemoteBan(Ban ban) {
+            heard.add("ban " + ban.subject() + " " + ban.reason());
+        }
+
+        @Override
+        public void onRemoteKick(String user, String reason) {
+            heard.add("kick " + user + " " + reason);
+        }
+
+        @Override
+        public void onRemoteDisconnect(String user, String reason) {
+            heard.add("disconnect " + user + " " + reason);
+        }
+    }
+
+    @Test
+    void aDisconnectPublishedByAReachesBsRemoteEventsAndNotAsOwn() throws Exception {
+        Recorder atA = new Recorder();
+        Recorder atB = new Recorder();
+        propagationA.addRemoteEvents(atA);
+        propagationB.addRemoteEvents(atB);
+        propagationA.publishDisconnect("alice", "account suspended").toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        waitUntil(Duration.ofSeconds(1), () -> atB.heard.contains("disconnect alice account suspended"), "B heard it");
+        assertThat(atA.heard).as("A skips its own message").isEmpty();
+    }
+
+    @Test
+    void aBanOfAUserAtAReachesBAsABanFollowedByAKick() {
+        Recorder atB = new Recorder();
+        propagationB.addRemoteEvents(atB);
+        a.ban("user:mallory", Duration.ofHours(1).toMillis(), "spam wave", "ops-key");
+        waitUntil(Duration.ofSeconds(1), () -> atB.heard.size() >= 2, "B heard the ban and the kick");
+        assertThat(atB.heard).containsExactly("ban user:mallory spam wave", "kick mallory banned");
+        assertThat(b.banOf("user:mallory")).as("the ban is in B's book before B's handlers hear of it").isNotNull();
+    }
+
+    @Test
+    void aKickOrDisconnectMessageWithoutAUserIsSkipped() {
+        Recorder atB = new Recorder();
+        propagationB.addRemoteEvents(atB);
+        propagationB.onMessage("{\"op\":\"disconnect\",\"node\":\"elsewhere\",\"reason\":\"x\"}");
+        propagationB.onMessage("{\"op\":\"kick\",\"node\":\"elsewhere\",\"user\":\"\"}");
+        propagationB.onMessage("{\"op\":\"disconnect\",\"node\":\"elsewhere\",\"user\":\"bob\"}");
+        assertThat(atB.heard).containsExactly("disconnect bob null");
+    }
 }

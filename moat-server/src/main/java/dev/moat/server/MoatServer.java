@@ -151,7 +151,8 @@ public final class MoatServer implements AutoCloseable {
             stores.close();
             throw new StartupException(e.getMessage());
         }
-        AutoCloseable propagation = stores.attach(moat);
+        Fleet fleet = stores.attach(moat);
+        FleetGateway fleetGateway = new FleetGateway(fleet);
         AtomicReference<HttpSettings> http = new AtomicReference<>(HttpSettings.of(s));
         Reloader reloader = new Reloader(source, config, moat, http, proxies);
         moat.addListener(new MetricsListener(registry, moat));
@@ -170,7 +171,7 @@ public final class MoatServer implements AutoCloseable {
         WorkerExecutor workers = vertx.createSharedWorkerExecutor("moat-engine", WORKERS);
         Offload offload = new Offload(workers);
         ApiRouter api = new ApiRouter(moat, offload, reloader, http,
-                () -> health(stores, moat), registry::scrape, s.benchNoopEndpoint());
+                () -> health(stores, moat), registry::scrape, fleetGateway, s.benchNoopEndpoint());
         dev.moat.server.admin.AdminRoutes admin = dev.moat.server.admin.AdminRoutes.create(moat, offload, reloader, http,
                 () -> {
                     Health h = health(stores, moat);
@@ -193,7 +194,7 @@ public final class MoatServer implements AutoCloseable {
                 webhook.close();
             }
             moat.close();
-            closeQuietly(propagation);
+            closeQuietly(fleet);
             stores.close();
             throw new StartupException("cannot listen on " + Listen.format(s.host(), s.port()) + ": "
                     + rootMessage(e), 1, e);
@@ -201,18 +202,21 @@ public final class MoatServer implements AutoCloseable {
         Gateway gateway = null;
         if (config.gateway() != null) {
             try {
-                gateway = Gateway.start(vertx, moat, config.gateway(), clientAddresses);
+                // the stores that block are wrapped in LoopGuard / LoopGuardLimits above, so frames
+                // are decided on their event loop until one reaches durable state
+                gateway = Gateway.start(vertx, moat, config.gateway(), clientAddresses, Gateway.Decisions.LOOP_FIRST);
+                fleetGateway.attach(gateway);
             } catch (RuntimeException e) {
                 vertx.close();
                 moat.close();
-                closeQuietly(propagation);
+                closeQuietly(fleet);
                 stores.close();
                 throw new StartupException("gateway: " + rootMessage(e), 1, e);
             }
         }
         long housekeeping = vertx.setPeriodic(3_600_000, id -> workers.executeBlocking(moat::pruneLog, false));
         MoatServer server = new MoatServer(vertx, workers, servers, moat, stores, reloader,
-                clientAddresses, registry, housekeeping, webhook, propagation, gateway);
+                clientAddresses, registry, housekeeping, webhook, fleet, gateway);
         server.api = api;
         LOG.atInfo().addKeyValue("event", "started")
                 .addKeyValue("listen", Listen.format(s.host(), server.port()))

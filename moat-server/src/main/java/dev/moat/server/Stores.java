@@ -60,8 +60,8 @@ final class Stores {
     }
 
     /** Starts ban propagation between nodes (Redis only); the returned handle is closed at shutdown. */
-    AutoCloseable attach(Moat moat) {
-        return redis == null ? () -> { } : redis.propagation(moat);
+    Fleet attach(Moat moat) {
+        return redis == null ? Fleet.singleNode() : Fleet.overRedis(redis.propagation(moat));
     }
 
     /** "sqlite", "redis" or "memory", for /healthz. */

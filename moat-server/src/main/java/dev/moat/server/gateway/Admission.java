@@ -38,7 +38,7 @@ final class Admission {
     Future<Outcome> admit(String token, String ip, String userAgent, boolean banCheckOnly) {
         GatewaySettings.Jwt jwt = g.settings.jwt();
         if (banCheckOnly) {
-            return g.decider.run(() -> {
+            return g.decider.decide(() -> {
                 Decision d = g.moat.check(CheckRequest.builder("ws_connect").ip(ip).userAgent(userAgent).dryRun(true).build());
                 return d.reason() == Reason.BANNED ? refused(d) : new Outcome(null, null, null);
             });
@@ -56,7 +56,7 @@ final class Admission {
             }
             TokenVerifier.Verified t = r.token();
             if (jwt.checkRevocation()) {
-                return g.decider.run(() -> g.moat.isTokenRevoked(t.jti(), t.user(), t.issuedAtMillis()))
+                return g.decider.decide(() -> g.moat.isTokenRevoked(t.jti(), t.user(), t.issuedAtMillis()))
                         .compose(revoked -> revoked
                                 ? invalidToken(ip, "revoked", "Your sign-in token has been revoked. Sign in again.")
                                 : connect(t.user(), t, ip, userAgent));
@@ -66,7 +66,7 @@ final class Admission {
     }
 
     private Future<Outcome> connect(String user, TokenVerifier.Verified t, String ip, String userAgent) {
-        return g.decider.run(() -> {
+        return g.decider.decide(() -> {
             Decision d = g.moat.check(CheckRequest.builder("ws_connect").user(user).ip(ip).userAgent(userAgent).build());
             return d.allowed() ? new Outcome(user, t, null) : refused(d);
         });

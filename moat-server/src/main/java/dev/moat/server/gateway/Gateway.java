@@ -34,8 +34,9 @@ import java.util.concurrent.TimeoutException;
  * <p>It registers itself as a {@link MoatListener}: a kick or a ban decided anywhere in this
  * engine (a frame here, a {@code /v1/check} call, an operator's ban) closes the user's
  * connections on this node with the kick or ban close code, and a ban of an address or CIDR
- * closes the connections from inside it. Other nodes learn of bans through the store's ban
- * propagation, which calls the same engine.
+ * closes the connections from inside it. What other nodes of a fleet decide arrives through
+ * {@link #closeForBan}, {@link #closeForKick} and {@link #disconnectUser} (the composition root
+ * wires them to the store's ban propagation).
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -55,12 +56,27 @@ public final class Gateway implements AutoCloseable {
                         long slowConsumers, long closedByMoat, long httpRefused) {
     }
 
+    /** Where engine calls run. */
+    public enum Decisions {
+        /** On the event loop: every store is in memory, so no call blocks. */
+        EVENT_LOOP,
+        /** On the worker pool: the stores block (SQLite, Redis) and are not guarded. */
+        WORKER,
+        /**
+         * Decisions on the event loop first, retried on a worker when one reaches a store wrapped in
+         * the server's {@code LoopGuard} / {@code LoopGuardLimits} (which throw before blocking);
+         * writes on a worker. Only for an engine whose blocking stores are all so wrapped, as
+         * {@code MoatServer} builds it: most frames then never leave their event loop.
+         */
+        LOOP_FIRST
+    }
+
     private final Shared g;
     private final List<HttpServer> servers;
-    private final MoatListener listener;
+    private final Disconnector listener;
     private volatile boolean closed;
 
-    private Gateway(Shared g, List<HttpServer> servers, MoatListener listener) {
+    private Gateway(Shared g, List<HttpServer> servers, Disconnector listener) {
         this.g = g;
         this.servers = servers;
         this.listener = listener;
@@ -82,11 +98,17 @@ public final class Gateway implements AutoCloseable {
     /** As {@link #start(Vertx, Moat, GatewaySettings, ClientAddressResolver)}, choosing where engine calls run. */
     public static Gateway start(Vertx vertx, Moat moat, GatewaySettings settings, ClientAddressResolver resolver,
                                 boolean decideOnEventLoop) {
+        return start(vertx, moat, settings, resolver, decideOnEventLoop ? Decisions.EVENT_LOOP : Decisions.WORKER);
+    }
+
+    /** As {@link #start(Vertx, Moat, GatewaySettings, ClientAddressResolver)}, choosing where engine calls run. */
+    public static Gateway start(Vertx vertx, Moat moat, GatewaySettings settings, ClientAddressResolver resolver,
+                                Decisions decisions) {
         if (Context.isOnEventLoopThread()) {
             throw new IllegalStateException("Gateway.start blocks; call startAsync from an event loop");
         }
         try {
-            return startAsync(vertx, moat, settings, resolver, decideOnEventLoop).toCompletionStage().toCompletableFuture()
+            return startAsync(vertx, moat, settings, resolver, decisions).toCompletionStage().toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
@@ -106,6 +128,12 @@ public final class Gateway implements AutoCloseable {
     /** Starts a gateway without blocking. */
     public static Future<Gateway> startAsync(Vertx vertx, Moat moat, GatewaySettings settings,
                                              ClientAddressResolver resolver, boolean decideOnEventLoop) {
+        return startAsync(vertx, moat, settings, resolver, decideOnEventLoop ? Decisions.EVENT_LOOP : Decisions.WORKER);
+    }
+
+    /** Starts a gateway without blocking. */
+    public static Future<Gateway> startAsync(Vertx vertx, Moat moat, GatewaySettings settings,
+                                             ClientAddressResolver resolver, Decisions decisions) {
         try {
             validateActions(moat, settings);
         } catch (IllegalArgumentException e) {
@@ -127,7 +155,7 @@ public final class Gateway implements AutoCloseable {
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, up.connectTimeoutMillis()))
                 .setMaxFrameSize(up.maxFrameBytes()).setMaxMessageSize(up.maxFrameBytes())
                 .setMaxConnections(1_000_000).setTcpNoDelay(true).setClosingTimeout(5));
-        Shared g = new Shared(vertx, moat, settings, resolver, new Decider(vertx, decideOnEventLoop), tokens, http, ws);
+        Shared g = new Shared(vertx, moat, settings, resolver, new Decider(vertx, decisions), tokens, http, ws);
         HttpProxy proxy = new HttpProxy(g);
         WsGate gate = new WsGate(g);
 
@@ -154,7 +182,7 @@ public final class Gateway implements AutoCloseable {
             chain = chain.compose(v -> s.listen().mapEmpty());
         }
         return chain.<Gateway>map(v -> {
-            MoatListener listener = new Disconnector(g);
+            Disconnector listener = new Disconnector(g);
             moat.addListener(listener);
             Gateway gw = new Gateway(g, servers, listener);
             LOG.info("gateway listening on {}:{} in front of {}", settings.host(), gw.port(), up.url());
@@ -233,6 +261,24 @@ public final class Gateway implements AutoCloseable {
             c.requestClose((short) g.settings.websocket().closeCodes().disconnect(), "disconnected", message, true);
         }
         return conns.size();
+    }
+
+    /**
+     * Closes what a ban decided elsewhere covers, as for a ban of this engine: a ban of
+     * {@code user:X} closes X's connections on this node, of {@code ip:} or {@code cidr:} every
+     * connection from inside it, with the ban close code. For bans that another node of the fleet
+     * started (this engine raises no event for them).
+     */
+    public void closeForBan(Ban ban) {
+        listener.onBanStarted(ban);
+    }
+
+    /**
+     * Closes {@code user}'s connections on this node as for a kick of this engine (the ban code
+     * when the user has a ban in force here, else the kick code). For kicks another node raised.
+     */
+    public void closeForKick(String user, String reason) {
+        listener.onKick(user, reason == null ? "kicked" : reason);
     }
 
     /** Counters since start. */

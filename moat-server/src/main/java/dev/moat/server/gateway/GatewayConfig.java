@@ -571,31 +571,19 @@ public final class GatewayConfig {
         }
 
         long duration(String name, long dflt) {
-            Object v = raw(name);
-            if (v == null) {
-                return dflt;
-            }
-            if (v instanceof Integer || v instanceof Long) {
-                long n = ((Number) v).longValue();
-                if (n < 0) {
-                    error(name, "must not be negative, was " + n);
-                    return dflt;
-                }
-                return n;
-            }
-            if (v instanceof String s) {
-                try {
-                    return parseDurationMillis(s);
-                } catch (IllegalArgumentException | ArithmeticException e) {
-                    error(name, e instanceof ArithmeticException ? "'" + s + "' is too long" : e.getMessage());
-                    return dflt;
-                }
-            }
-            error(name, "must be a duration such as 30s, was " + describe(v));
-            return dflt;
+            return amount(name, dflt, GatewayConfig::parseDurationMillis, "too long", "a duration such as 30s");
         }
 
         long size(String name, long dflt) {
+            return amount(name, dflt, GatewayConfig::parseSize, "too large", "a size such as 64KB");
+        }
+
+        /**
+         * A duration or a size: a non-negative integer as it is, or text read by {@code parse}
+         * ({@code overflow} names what text too big for a long is; {@code expected} what was wanted).
+         */
+        private long amount(String name, long dflt, java.util.function.ToLongFunction<String> parse, String overflow,
+                            String expected) {
             Object v = raw(name);
             if (v == null) {
                 return dflt;
@@ -610,13 +598,13 @@ public final class GatewayConfig {
             }
             if (v instanceof String s) {
                 try {
-                    return parseSize(s);
+                    return parse.applyAsLong(s);
                 } catch (IllegalArgumentException | ArithmeticException e) {
-                    error(name, e instanceof ArithmeticException ? "'" + s + "' is too large" : e.getMessage());
+                    error(name, e instanceof ArithmeticException ? "'" + s + "' is " + overflow : e.getMessage());
                     return dflt;
                 }
             }
-            error(name, "must be a size such as 64KB, was " + describe(v));
+            error(name, "must be " + expected + ", was " + describe(v));
             return dflt;
         }
 

@@ -152,7 +152,7 @@ final class HttpProxy {
                 b.message(new CheckRequest.Message(text, to, room, to != null));
             }
             CheckRequest cr = b.build();
-            decided = g.decider.run(() -> g.moat.check(cr));
+            decided = g.decider.decide(() -> g.moat.check(cr));
         } catch (RuntimeException e) {
             decided = Future.failedFuture(e);
         }

@@ -354,7 +354,7 @@ final class WsConnection {
             return;
         }
         busy = true;
-        g.decider.run(() -> g.moat.check(req)).onComplete(ar -> {
+        g.decider.decide(() -> g.moat.check(req)).onComplete(ar -> {
             busy = false;
             if (ar.failed()) {
                 LOG.warn("ws_message check failed", ar.cause());

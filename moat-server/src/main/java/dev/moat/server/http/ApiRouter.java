@@ -34,10 +34,12 @@ public final class ApiRouter {
      * @param settings the live HTTP settings (keys, body limit), swapped by reloads
      * @param health   what /healthz reports
      * @param metrics  the Prometheus scrape
+     * @param gateway  "disconnect this user now" (this node's gateway, and the fleet)
      * @param benchNoopEndpoint also serve {@code POST /v1/noop} ({@code server.bench_noop_endpoint})
      */
     public ApiRouter(Moat moat, Offload offload, ConfigControl config, AtomicReference<HttpSettings> settings,
-                     Supplier<Health> health, Supplier<String> metrics, boolean benchNoopEndpoint) {
+                     Supplier<Health> health, Supplier<String> metrics, GatewayControl gateway,
+                     boolean benchNoopEndpoint) {
         this.settings = settings;
         CheckHandler check = new CheckHandler(moat, offload);
         ConcurrencyHandler concurrency = new ConcurrencyHandler(moat, offload);
@@ -46,6 +48,7 @@ public final class ApiRouter {
         TokensHandler tokens = new TokensHandler(moat, offload);
         ConfigHandler cfg = new ConfigHandler(config, offload);
         OpsHandler ops = new OpsHandler(health, metrics, () -> config.current().version());
+        GatewayHandler gw = new GatewayHandler(gateway);
         List<Endpoint> table = new ArrayList<>(List.of(
                 new Endpoint(HttpMethod.POST, "/v1/check", Access.CLIENT, check::check),
                 new Endpoint(HttpMethod.POST, "/v1/concurrency/acquire", Access.CLIENT, concurrency::acquire),
@@ -60,6 +63,7 @@ public final class ApiRouter {
                 new Endpoint(HttpMethod.POST, "/v1/tokens/status", Access.CLIENT, tokens::status),
                 new Endpoint(HttpMethod.POST, "/v1/config/reload", Access.ADMIN, cfg::reload),
                 new Endpoint(HttpMethod.GET, "/v1/config", Access.ADMIN, cfg::show),
+                new Endpoint(HttpMethod.POST, "/v1/gateway/disconnect", Access.ADMIN, gw::disconnect),
                 new Endpoint(HttpMethod.GET, "/healthz", Access.PUBLIC, ops::healthz),
                 new Endpoint(HttpMethod.GET, "/metrics", Access.PUBLIC, ops::metrics),
                 new Endpoint(HttpMethod.GET, "/openapi.json", Access.PUBLIC, ops::openApi)));

@@ -79,6 +79,20 @@ class CliTest {
     }
 
     @Test
+    void gatewayDisconnectSaysWhatItDidAndNeedsAUser() {
+        Run r = moat(remote("gateway", "disconnect", "--user", "alice", "--reason", "suspended"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("this node runs no gateway").contains("no other node told");
+        Run json = moat(remote("gateway", "disconnect", "--user", "alice", "--json"));
+        assertThat(json.code()).isZero();
+        assertThat(json.out()).contains("\"closed\" : 0").contains("\"broadcast\" : false");
+        assertThat(moat(remote("gateway", "disconnect")).code()).isEqualTo(ExitCode.USAGE);
+        Run bad = moat(remote("gateway", "disconnect", "--user", "user:"));
+        assertThat(bad.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(bad.err()).contains("400").contains("user:");
+    }
+
+    @Test
     void violationsCanBeShownAndReset() {
         s.call("POST", "/v1/violations", "{\"type\":\"spam\",\"user\":\"cli-v\",\"score\":3}", TestServer.CLIENT_KEY);
         Run show = moat(remote("violations", "show", "user:cli-v"));

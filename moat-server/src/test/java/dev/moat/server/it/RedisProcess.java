@@ -20,7 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * with SIGKILL and started again on the same port. Every one started is killed by a JVM shutdown
  * hook if a test forgets. {@code MOAT_REDIS_SERVER} names another binary.
  */
-final class RedisProcess implements AutoCloseable {
+public final class RedisProcess implements AutoCloseable {
     private static final String BINARY = System.getenv().getOrDefault("MOAT_REDIS_SERVER", "redis-server");
     private static final List<RedisProcess> LIVE = new CopyOnWriteArrayList<>();
 
@@ -37,14 +37,14 @@ final class RedisProcess implements AutoCloseable {
         this.dir = dir;
     }
 
-    static RedisProcess start() {
+    public static RedisProcess start() {
         RedisProcess r = new RedisProcess(JarServer.freePort(), TempDirs.create());
         LIVE.add(r);
         r.launch();
         return r;
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 

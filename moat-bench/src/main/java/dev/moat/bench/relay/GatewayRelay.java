@@ -1,0 +1,200 @@
+package dev.moat.bench.relay;
+
+import dev.moat.server.MoatServer;
+import dev.moat.server.config.ConfigLoader;
+import dev.moat.server.config.MoatConfig;
+import dev.moat.server.gateway.Gateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * WebSocket relay through Moat's gateway against a direct connection to the same upstream, side by
+ * side in one JVM and one run (issue 9's gateway row; targets: at least 80% of the direct
+ * throughput, and under 1 ms of added p99 at 10,000 messages per second).
+ *
+ * <p>The upstream is a Vert.x echo server. The gateway runs inside a real {@link MoatServer}
+ * started from YAML, as {@code moat serve} would: the default store (memory counters, SQLite
+ * state), a required HS256 JWT per connection, {@code ws_message} limited per user and per
+ * address at a rate so high that every frame is admitted, every frame a chat message
+ * ({@code messages} extractor) so the content checks (a block filter) run on its text. The
+ * clients are the same code for both paths. Phases run in the order direct, gateway, gateway,
+ * direct, so a drift in the machine's load hits both sides alike; each side's figure is the mean
+ * of its two phases (throughput) or the percentiles of its two phases' samples together (latency).
+ *
+ * <pre>java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.GatewayRelay
+ *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
+ * With {@code -Dmoat.relay.gatewayOnly=true} it runs only the gateway's closed loop, and with
+ * {@code -Dmoat.relay.noChecks=true} frames are relayed without an engine call (both for a profiler);
+ * {@code -Dmoat.relay.decisions=WORKER} (or another {@link Gateway.Decisions}) drives a second
+ * gateway on the same engine that decides there, to compare with the server's choice.
+ */
+public final class GatewayRelay {
+    private static final String SECRET = "relay-benchmark-secret-that-is-long-enough-0123456789";
+
+    private GatewayRelay() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int connections = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        int window = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        int phaseSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int rate = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
+        Path dir = args.length > 4 ? Path.of(args[4]) : Files.createTempDirectory("moat-relay");
+        Files.createDirectories(dir);
+        System.out.printf("gateway relay: %d connections, window %d, %d s per phase, latency at %,d msg/s, %d cores,"
+                        + " load average at start %.2f%n", connections, window, phaseSeconds, rate,
+                Runtime.getRuntime().availableProcessors(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        Vertx upstreamVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        EchoUpstream upstream = EchoUpstream.start(upstreamVertx);
+        MoatConfig config = ConfigLoader.parse(yaml(upstream.port(), dir), "relay.yaml", Map.of());
+        MoatServer moat = MoatServer.start(() -> config);
+        Gateway gateway = moat.gateway();
+        String decisions = System.getProperty("moat.relay.decisions");
+        if (decisions != null) {
+            // for a comparison: a second gateway on the same engine, deciding where it is told
+            gateway = Gateway.start(Vertx.vertx(), moat.moat(), config.gateway(), moat.clientAddresses(),
+                    Gateway.Decisions.valueOf(decisions));
+            System.out.println("gateway decisions: " + decisions);
+        }
+        long exp = System.currentTimeMillis() / 1000 + 3600;
+        RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", connections, i -> Map.of());
+        RelayClients through = RelayClients.open(clientVertx, gateway.port(), "/ws", connections,
+                // each user from an address of their own (the server trusts 127.0.0.1 as a proxy), so
+                // the per-address limit is one key per connection, as for users on their own networks
+                i -> Map.of("Authorization", "Bearer " + Hs256Token.of(SECRET, "bench-" + i, exp),
+                        "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250)));
+        try {
+            long phaseMillis = phaseSeconds * 1000L;
+            if (Boolean.getBoolean("moat.relay.gatewayOnly")) {
+                // for a profiler: only the gateway's closed loop, nothing to compare
+                RelayClients.Throughput t = through.throughput(window, phaseMillis);
+                System.out.printf("gateway only: %.0f msg/s, %.1f us CPU per message%n", t.perSecond(),
+                        t.cpuMicrosPerMessage());
+                return;
+            }
+            // warm-up: the JIT compiles both paths before anything is counted
+            direct.throughput(window, Math.max(1000, phaseMillis / 2));
+            through.throughput(window, Math.max(1000, phaseMillis / 2));
+
+            RelayClients.Throughput d1 = direct.throughput(window, phaseMillis);
+            RelayClients.Throughput g1 = through.throughput(window, phaseMillis);
+            RelayClients.Throughput g2 = through.throughput(window, phaseMillis);
+            RelayClients.Throughput d2 = direct.throughput(window, phaseMillis);
+            System.out.printf("throughput (msg/s echoed): direct %.0f, %.0f; gateway %.0f, %.0f%n",
+                    d1.perSecond(), d2.perSecond(), g1.perSecond(), g2.perSecond());
+            System.out.printf("process CPU per echoed message (us): direct %.1f, %.1f; gateway %.1f, %.1f%n",
+                    d1.cpuMicrosPerMessage(), d2.cpuMicrosPerMessage(), g1.cpuMicrosPerMessage(), g2.cpuMicrosPerMessage());
+            double d = (d1.perSecond() + d2.perSecond()) / 2;
+            double g = (g1.perSecond() + g2.perSecond()) / 2;
+            double dCpu = (d1.cpuMicrosPerMessage() + d2.cpuMicrosPerMessage()) / 2;
+            double gCpu = (g1.cpuMicrosPerMessage() + g2.cpuMicrosPerMessage()) / 2;
+
+            long[] dl1 = direct.latency(rate, phaseMillis);
+            long[] gl1 = through.latency(rate, phaseMillis);
+            long[] gl2 = through.latency(rate, phaseMillis);
+            long[] dl2 = direct.latency(rate, phaseMillis);
+            long[] dl = merged(dl1, dl2);
+            long[] gl = merged(gl1, gl2);
+            System.out.printf("latency phases (p99 us): direct %.0f, %.0f; gateway %.0f, %.0f%n",
+                    micros(pct(dl1, 99)), micros(pct(dl2, 99)), micros(pct(gl1, 99)), micros(pct(gl2, 99)));
+
+            Gateway.Stats stats = gateway.stats();
+            System.out.println("gateway stats: " + stats);
+            System.out.println();
+            System.out.printf("RESULT connections %d%n", connections);
+            System.out.printf("RESULT window %d%n", window);
+            System.out.printf("RESULT direct_msgs_per_second %.0f%n", d);
+            System.out.printf("RESULT gateway_msgs_per_second %.0f%n", g);
+            System.out.printf("RESULT throughput_ratio %.3f%n", g / d);
+            System.out.printf("RESULT direct_cpu_us_per_msg %.2f%n", dCpu);
+            System.out.printf("RESULT gateway_cpu_us_per_msg %.2f%n", gCpu);
+            System.out.printf("RESULT cpu_ratio %.3f%n", dCpu / gCpu);
+            System.out.printf("RESULT latency_rate_per_second %d%n", rate);
+            for (String side : new String[] {"direct", "gateway"}) {
+                long[] s = side.equals("direct") ? dl : gl;
+                System.out.printf("RESULT %s_samples %d%n", side, s.length);
+                System.out.printf("RESULT %s_p50_us %.1f%n", side, micros(pct(s, 50)));
+                System.out.printf("RESULT %s_p99_us %.1f%n", side, micros(pct(s, 99)));
+                System.out.printf("RESULT %s_p999_us %.1f%n", side, micros(pct(s, 99.9)));
+                System.out.printf("RESULT %s_max_us %.1f%n", side, micros(s.length == 0 ? 0 : s[s.length - 1]));
+            }
+            System.out.printf("RESULT added_p50_us %.1f%n", micros(pct(gl, 50) - pct(dl, 50)));
+            System.out.printf("RESULT added_p99_us %.1f%n", micros(pct(gl, 99) - pct(dl, 99)));
+            System.out.printf("RESULT gateway_frames_refused %d%n", stats.framesRefused() + through.errors());
+        } finally {
+            direct.close();
+            through.close();
+            moat.close();
+            upstream.close();
+            clientVertx.close();
+            upstreamVertx.close();
+        }
+        System.exit(0);
+    }
+
+    /** The config: the gateway as a deployment would run it, limits that always admit, checks on. */
+    static String yaml(int upstreamPort, Path dir) {
+        String frames = Boolean.getBoolean("moat.relay.noChecks")
+                ? "    action: none\n" // for a profiler: the relay alone, no engine call per frame
+                : "    messages:\n      - {event: say, text: /text, room: /room}\n";
+        return """
+                server:
+                  listen: 127.0.0.1:0
+                  trusted_proxies: [127.0.0.1]
+                store:
+                  data_dir: %s
+                rate_limits:
+                  preset: none
+                  client:
+                    target:
+                      ws_connect: {max: 1000000, per: 1s, by: ip}
+                      ws_message:
+                        - {max: 100000000, per: 1s, by: user}
+                        - {max: 100000000, per: 1s, by: ip}
+                filters:
+                  - {name: crypto-spam, patterns: ['(?i)\\bfree\\s+(crypto|bitcoin)\\b'], where: [public, dm], action: block}
+                gateway:
+                  listen: 127.0.0.1:0
+                  upstream: http://127.0.0.1:%d
+                  jwt:
+                    required: true
+                    keys:
+                      - secret: %s
+                  websocket:
+                    format: json
+                %s    max_connections_per_user: 0
+                    max_connections_per_ip: 0
+                    per_connection: {max: 0}
+                    ping_interval: 0
+                """.formatted(dir.resolve("data"), upstreamPort, SECRET, frames);
+    }
+
+    private static long[] merged(long[] a, long[] b) {
+        long[] all = new long[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        java.util.Arrays.sort(all);
+        return all;
+    }
+
+    /** The nearest-rank percentile of sorted samples. */
+    static long pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+    }
+
+    private static double micros(long nanos) {
+        return nanos / 1000.0;
+    }
+}

@@ -1,0 +1,231 @@
+package dev.moat.bench.relay;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * {@code connections} WebSocket clients of one path (direct to the upstream, or through the
+ * gateway), each on its own event-loop context, sending chat frames that carry their send time
+ * ({@code "t"}, System.nanoTime) and reading them back from the echo.
+ *
+ * <ul>
+ *   <li>{@link #throughput}: closed loop, each connection keeps {@code window} frames in flight;
+ *       the answer is frames echoed per second.
+ *   <li>{@link #latency}: open loop at a fixed total rate, each frame stamped with the instant it
+ *       was due (not when the timer got round to it, so a stalled sender shows as latency instead
+ *       of hiding it); the answer is every round-trip time in nanoseconds.
+ * </ul>
+ */
+final class RelayClients implements AutoCloseable {
+    private static final String PREFIX = "{\"type\":\"say\",\"room\":\"lobby\",\"text\":\"hello everyone, a message from the relay benchmark\",\"t\":";
+
+    private final Vertx vertx;
+    private final WebSocketClient client;
+    private final List<Conn> conns = new ArrayList<>();
+
+    /** One connection; every field is touched only on its context. */
+    private static final class Conn {
+        final WebSocket ws;
+        final Context context;
+        long sent;
+        long received;
+        long errors;
+        boolean sending;
+        long[] rtts = new long[0];
+        int rttCount;
+
+        Conn(WebSocket ws, Context context) {
+            this.ws = ws;
+            this.context = context;
+        }
+
+        void send(long stampNanos) {
+            ws.writeTextMessage(PREFIX + stampNanos + "}");
+            sent++;
+        }
+    }
+
+    private RelayClients(Vertx vertx, WebSocketClient client) {
+        this.vertx = vertx;
+        this.client = client;
+    }
+
+    /** Opens {@code connections} sockets to {@code port}{@code uri}; {@code headers.apply(i)} gives the i-th one's headers. */
+    static RelayClients open(Vertx vertx, int port, String uri, int connections,
+                             IntFunction<java.util.Map<String, String>> headers) throws Exception {
+        WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setTcpNoDelay(true)
+                .setMaxConnections(100_000).setClosingTimeout(2));
+        RelayClients rc = new RelayClients(vertx, client);
+        for (int i = 0; i < connections; i++) {
+            WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
+            headers.apply(i).forEach(o::addHeader);
+            Context context = vertx.getOrCreateContext();
+            WebSocket ws = Future.<WebSocket>future(p -> context.runOnContext(v -> client.connect(o).onComplete(p)))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Conn c = new Conn(ws, context);
+            ws.textMessageHandler(text -> rc.onEcho(c, text));
+            rc.conns.add(c);
+        }
+        return rc;
+    }
+
+    private volatile PhaseMode mode = PhaseMode.IDLE;
+
+    private enum PhaseMode { IDLE, THROUGHPUT, LATENCY }
+
+    private void onEcho(Conn c, String text) {
+        int at = text.lastIndexOf("\"t\":");
+        if (at < 0) {
+            c.errors++; // an error frame from the gateway (it would refuse, not relay)
+            return;
+        }
+        int end = at + 4;
+        while (end < text.length() && Character.isDigit(text.charAt(end))) {
+            end++;
+        }
+        long stamp = Long.parseLong(text, at + 4, end, 10);
+        c.received++;
+        if (mode == PhaseMode.THROUGHPUT) {
+            if (c.sending) {
+                c.send(System.nanoTime());
+            }
+        } else if (mode == PhaseMode.LATENCY) {
+            if (c.rttCount == c.rtts.length) {
+                c.rtts = Arrays.copyOf(c.rtts, Math.max(1024, c.rtts.length * 2));
+            }
+            c.rtts[c.rttCount++] = System.nanoTime() - stamp;
+        }
+    }
+
+    /** Runs on every connection's context and waits. */
+    private void onEach(java.util.function.Consumer<Conn> action) throws Exception {
+        List<Future<Void>> fs = new ArrayList<>();
+        for (Conn c : conns) {
+            fs.add(Future.future(p -> c.context.runOnContext(v -> {
+                action.accept(c);
+                p.complete();
+            })));
+        }
+        Future.all(fs).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private long sum(java.util.function.ToLongFunction<Conn> f) throws Exception {
+        long[] total = {0};
+        onEach(c -> {
+            synchronized (total) {
+                total[0] += f.applyAsLong(c);
+            }
+        });
+        return total[0];
+    }
+
+    /** Waits until every frame sent has come back (or 10 s); returns how many did not. */
+    private long drain() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long missing;
+        do {
+            missing = sum(c -> c.sent - c.received - c.errors);
+            if (missing == 0) {
+                return 0;
+            }
+            Thread.sleep(5);
+        } while (System.nanoTime() < deadline);
+        return missing;
+    }
+
+    /** What a throughput phase measured. */
+    record Throughput(double perSecond, double cpuMicrosPerMessage) {
+    }
+
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /**
+     * Frames echoed per second with {@code window} in flight per connection, over {@code millis};
+     * and this process's CPU time per echoed frame (client, gateway and upstream together), which
+     * other sessions' load on the machine changes much less than the rate.
+     */
+    Throughput throughput(int window, long millis) throws Exception {
+        mode = PhaseMode.THROUGHPUT;
+        onEach(c -> {
+            c.sending = true;
+            for (int i = 0; i < window; i++) {
+                c.send(System.nanoTime());
+            }
+        });
+        Thread.sleep(Math.min(1000, millis / 4)); // ramp-up, not counted
+        long before = sum(c -> c.received);
+        long cpuBefore = OS.getProcessCpuTime();
+        long start = System.nanoTime();
+        Thread.sleep(millis);
+        long after = sum(c -> c.received);
+        long cpuAfter = OS.getProcessCpuTime();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        onEach(c -> c.sending = false);
+        long lost = drain();
+        mode = PhaseMode.IDLE;
+        if (lost > 0) {
+            throw new IllegalStateException(lost + " frames were not echoed after the throughput phase");
+        }
+        long echoed = Math.max(1, after - before);
+        return new Throughput(echoed / seconds, (cpuAfter - cpuBefore) / 1000.0 / echoed);
+    }
+
+    /** Round-trip times (ns) of frames sent at {@code perSecond} in total for {@code millis}. */
+    long[] latency(int perSecond, long millis) throws Exception {
+        mode = PhaseMode.LATENCY;
+        double perConnPerNano = perSecond / 1e9 / conns.size();
+        long expected = (long) (perSecond * millis / 1000.0 / conns.size() * 1.1) + 16;
+        List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        onEach(c -> {
+            c.rtts = new long[(int) expected];
+            c.rttCount = 0;
+            long start = System.nanoTime();
+            long base = c.sent;
+            timers.add(vertx.setPeriodic(1, id -> {
+                long due = (long) ((System.nanoTime() - start) * perConnPerNano);
+                while (c.sent - base < due) {
+                    c.send(start + (long) ((c.sent - base) / perConnPerNano));
+                }
+            }));
+        });
+        Thread.sleep(millis);
+        for (long id : timers) {
+            vertx.cancelTimer(id);
+        }
+        long lost = drain();
+        mode = PhaseMode.IDLE;
+        if (lost > 0) {
+            throw new IllegalStateException(lost + " frames were not echoed after the latency phase");
+        }
+        List<long[]> parts = java.util.Collections.synchronizedList(new ArrayList<>());
+        onEach(c -> parts.add(Arrays.copyOf(c.rtts, c.rttCount)));
+        long[] all = parts.stream().flatMapToLong(Arrays::stream).toArray();
+        Arrays.sort(all);
+        return all;
+    }
+
+    /** Frames that came back as something other than the echo (gateway error frames). */
+    long errors() throws Exception {
+        return sum(c -> c.errors);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Conn c : conns) {
+            c.ws.close();
+        }
+        client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+}
