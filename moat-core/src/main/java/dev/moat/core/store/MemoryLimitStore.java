@@ -65,12 +65,13 @@ public final class MemoryLimitStore implements LimitStore {
     /** The state of a cell that is being removed; compared by identity, never given to a limiter. */
     private static final long[] RETIRED = new long[0];
 
-    private final ConcurrentHashMap<String, Cell> counters = new ConcurrentHashMap<>();
+    /** Each cell is its own key: the map's key and value are the same object. */
+    private final ConcurrentHashMap<KeyHash, Cell> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, long[]> leases = new ConcurrentHashMap<>();
     private final int maxKeys;
     private final AtomicInteger evictions = new AtomicInteger();
-    private final Sampler<Cell> counterSampler = new CounterSampler(counters);
-    private final Sampler<long[]> leaseSampler = new LeaseSampler(leases);
+    private final Sampler<KeyHash, Cell> counterSampler = new CounterSampler(counters);
+    private final Sampler<String, long[]> leaseSampler = new LeaseSampler(leases);
 
     public MemoryLimitStore() {
         this(DEFAULT_MAX_KEYS);
@@ -83,8 +84,11 @@ public final class MemoryLimitStore implements LimitStore {
         this.maxKeys = maxKeys;
     }
 
-    /** One key's counter: the state, replaced whole by compare-and-set; RETIRED once it is leaving the map. */
-    private static final class Cell {
+    /**
+     * One key's counter: the key's hash (inherited, final) and the state, replaced whole by
+     * compare-and-set; RETIRED once it is leaving the map.
+     */
+    private static final class Cell extends KeyHash {
         private static final VarHandle STATE;
 
         static {
@@ -97,7 +101,8 @@ public final class MemoryLimitStore implements LimitStore {
 
         private volatile long[] state;
 
-        Cell(long[] state) {
+        Cell(KeyHash key, long[] state) {
+            super(key);
             this.state = state;
         }
 
@@ -115,7 +120,7 @@ public final class MemoryLimitStore implements LimitStore {
             LimitCall call = calls.get(i);
             boolean spend = !dryRun && refusedAt < 0;
             Step step = spend ? spend(call, nowMillis) : peek(call, nowMillis);
-            out[i] = new LimitOutcome(step.allowed(), step.remaining(), step.retryAfterMillis(), step.resetMillis());
+            out[i] = outcome(step);
             if (!step.allowed() && refusedAt < 0) {
                 refusedAt = i;
             }
@@ -128,15 +133,25 @@ public final class MemoryLimitStore implements LimitStore {
         return out;
     }
 
+    /** One limit: no list, no array, nothing to refund. */
+    @Override
+    public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
+        return outcome(dryRun ? peek(call, nowMillis) : spend(call, nowMillis));
+    }
+
+    private static LimitOutcome outcome(Step step) {
+        return new LimitOutcome(step.allowed(), step.remaining(), step.retryAfterMillis(), step.resetMillis());
+    }
+
     private Step peek(LimitCall call, long nowMillis) {
-        Cell c = counters.get(call.key());
+        Cell c = counters.get(call.keyHash());
         long[] state = c == null ? null : c.state;
         return call.limiter().consume(state == RETIRED ? null : state, nowMillis, call.cost());
     }
 
     private Step spend(LimitCall call, long nowMillis) {
         Limiter limiter = call.limiter();
-        String key = call.key();
+        KeyHash key = call.keyHash();
         while (true) {
             Cell c = counters.get(key);
             if (c == null) {
@@ -145,7 +160,8 @@ public final class MemoryLimitStore implements LimitStore {
                     return step;
                 }
                 fit(nowMillis, 1);
-                if (counters.putIfAbsent(key, new Cell(step.state())) == null) {
+                Cell fresh = new Cell(key, step.state());
+                if (counters.putIfAbsent(fresh, fresh) == null) {
                     fit(nowMillis, 0);
                     return step;
                 }
@@ -154,7 +170,7 @@ public final class MemoryLimitStore implements LimitStore {
             while (true) {
                 long[] old = c.state;
                 if (old == RETIRED) {
-                    counters.remove(key, c); // help the remover, then start again on a fresh cell
+                    remove(c); // help the remover, then start again on a fresh cell
                     break;
                 }
                 Step step = limiter.consume(old, nowMillis, call.cost());
@@ -167,7 +183,7 @@ public final class MemoryLimitStore implements LimitStore {
 
     private void refund(LimitCall call, long nowMillis) {
         Limiter limiter = call.limiter();
-        String key = call.key();
+        KeyHash key = call.keyHash();
         while (true) {
             Cell c = counters.get(key);
             if (c == null) {
@@ -175,12 +191,12 @@ public final class MemoryLimitStore implements LimitStore {
             }
             long[] old = c.state;
             if (old == RETIRED) {
-                counters.remove(key, c);
+                remove(c);
                 continue;
             }
             long[] next = limiter.refund(old, nowMillis, call.cost());
             if (limiter.isIdle(next, nowMillis)) {
-                if (retire(key, c, old)) {
+                if (retire(c, old)) {
                     return;
                 }
             } else if (c.compareAndSet(old, next)) {
@@ -189,12 +205,20 @@ public final class MemoryLimitStore implements LimitStore {
         }
     }
 
+    /**
+     * Removes this very cell. Not {@code remove(c, c)}: a cell equals every cell of the same key
+     * hash, and by now a fresh cell for the key may have taken this one's place.
+     */
+    private void remove(Cell c) {
+        counters.computeIfPresent(c, (k, v) -> v == c ? null : v);
+    }
+
     /** Retires {@code c} if it still holds {@code state}, then removes it; false if the state moved on. */
-    private boolean retire(String key, Cell c, long[] state) {
+    private boolean retire(Cell c, long[] state) {
         if (!c.compareAndSet(state, RETIRED)) {
             return false;
         }
-        counters.remove(key, c);
+        remove(c);
         return true;
     }
 
@@ -221,8 +245,8 @@ public final class MemoryLimitStore implements LimitStore {
 
     /** The live sampled entry with the least time until idle. */
     private static final class Victim {
-        Sampler<?> sampler;
-        String key;
+        Sampler<?, ?> sampler;
+        Object key;
         Object value;
         long debt = Long.MAX_VALUE;
 
@@ -231,14 +255,14 @@ public final class MemoryLimitStore implements LimitStore {
         }
 
         @SuppressWarnings("unchecked")
-        private <V> boolean evict(Sampler<V> s) {
-            return s.evict(key, (V) value);
+        private <K, V> boolean evict(Sampler<K, V> s) {
+            return s.evict((K) key, (V) value);
         }
     }
 
     /** The counters as the sweep sees them: a retired cell is skipped, removal retires first. */
-    private final class CounterSampler extends Sampler<Cell> {
-        CounterSampler(ConcurrentHashMap<String, Cell> map) {
+    private final class CounterSampler extends Sampler<KeyHash, Cell> {
+        CounterSampler(ConcurrentHashMap<KeyHash, Cell> map) {
             super(map);
         }
 
@@ -254,19 +278,19 @@ public final class MemoryLimitStore implements LimitStore {
         }
 
         @Override
-        boolean dropIdle(String key, Cell c, long[] state) {
-            return retire(key, c, state);
+        boolean dropIdle(KeyHash key, Cell c, long[] state) {
+            return retire(c, state);
         }
 
         @Override
-        boolean evict(String key, Cell c) {
+        boolean evict(KeyHash key, Cell c) {
             while (true) {
                 long[] state = c.state;
                 if (state == RETIRED) {
-                    counters.remove(key, c);
+                    remove(c);
                     return false; // somebody else removed it
                 }
-                if (retire(key, c, state)) {
+                if (retire(c, state)) {
                     return true;
                 }
             }
@@ -274,7 +298,7 @@ public final class MemoryLimitStore implements LimitStore {
     }
 
     /** The lease keys: immutable arrays in the map, removed by identity. */
-    private static final class LeaseSampler extends Sampler<long[]> {
+    private static final class LeaseSampler extends Sampler<String, long[]> {
         LeaseSampler(ConcurrentHashMap<String, long[]> map) {
             super(map);
         }
@@ -301,11 +325,11 @@ public final class MemoryLimitStore implements LimitStore {
     }
 
     /** A cursor over one map that survives between sweeps; used under the store's lock only. */
-    private abstract static class Sampler<V> {
-        final ConcurrentHashMap<String, V> map;
-        private Iterator<Map.Entry<String, V>> cursor;
+    private abstract static class Sampler<K, V> {
+        final ConcurrentHashMap<K, V> map;
+        private Iterator<Map.Entry<K, V>> cursor;
 
-        Sampler(ConcurrentHashMap<String, V> map) {
+        Sampler(ConcurrentHashMap<K, V> map) {
             this.map = map;
         }
 
@@ -316,17 +340,17 @@ public final class MemoryLimitStore implements LimitStore {
         abstract long idleAt(long[] state);
 
         /** Removes the entry if it still holds {@code state}; true if it did. */
-        abstract boolean dropIdle(String key, V v, long[] state);
+        abstract boolean dropIdle(K key, V v, long[] state);
 
         /** Removes the entry whatever it holds now; true if this call removed it. */
-        abstract boolean evict(String key, V v);
+        abstract boolean evict(K key, V v);
 
         /** Samples a window and random entries, removes idle ones, offers the rest as victims. */
         int sweep(long nowMillis, Victim victim) {
             int want = Math.min(SWEEP_SAMPLE, map.size());
             int removed = 0;
             boolean wrapped = false;
-            Iterator<Map.Entry<String, V>> it = cursor;
+            Iterator<Map.Entry<K, V>> it = cursor;
             for (int seen = 0; seen < want; seen++) {
                 if (it == null || !it.hasNext()) {
                     if (wrapped) {
@@ -342,7 +366,7 @@ public final class MemoryLimitStore implements LimitStore {
             }
             cursor = it;
             for (int i = 0; i < want; i++) {
-                Map.Entry<String, V> e = randomEntry();
+                Map.Entry<K, V> e = randomEntry();
                 if (e != null) {
                     removed += consider(e, nowMillis, victim);
                 }
@@ -350,7 +374,7 @@ public final class MemoryLimitStore implements LimitStore {
             return removed;
         }
 
-        private int consider(Map.Entry<String, V> e, long nowMillis, Victim victim) {
+        private int consider(Map.Entry<K, V> e, long nowMillis, Victim victim) {
             V v = e.getValue();
             long[] state = state(v);
             if (state == null) {
@@ -370,11 +394,11 @@ public final class MemoryLimitStore implements LimitStore {
         }
 
         /** An entry from a random bin or two of the map's table, or null if those were empty. */
-        private Map.Entry<String, V> randomEntry() {
-            Spliterator<Map.Entry<String, V>> part = map.entrySet().spliterator();
+        private Map.Entry<K, V> randomEntry() {
+            Spliterator<Map.Entry<K, V>> part = map.entrySet().spliterator();
             ThreadLocalRandom random = ThreadLocalRandom.current();
             while (part.estimateSize() > 2) {
-                Spliterator<Map.Entry<String, V>> upper = part.trySplit();
+                Spliterator<Map.Entry<K, V>> upper = part.trySplit();
                 if (upper == null) {
                     break;
                 }
@@ -383,7 +407,7 @@ public final class MemoryLimitStore implements LimitStore {
                 }
             }
             @SuppressWarnings("unchecked")
-            Map.Entry<String, V>[] found = new Map.Entry[1];
+            Map.Entry<K, V>[] found = new Map.Entry[1];
             return part.tryAdvance(e -> found[0] = e) ? found[0] : null;
         }
     }
