@@ -32,7 +32,7 @@ import java.math.BigInteger;
  */
 
 /** GCRA with burst: one {@code long} of state, the theoretical arrival time in epoch nanoseconds. */
-final class Gcra implements Limiter {
+final class Gcra implements ScalarLimiter {
     private static final long NANOS_PER_MILLI = 1_000_000L;
 
     private final LimitSpec spec;
@@ -80,6 +80,44 @@ final class Gcra implements Limiter {
     }
 
     @Override
+    public long spend(long state, long nowMillis, long cost) {
+        if (cost > spec.burst()) {
+            return REFUSED;
+        }
+        long nowNanos = nowMillis * NANOS_PER_MILLI;
+        long newDebt = saturatedAdd(debtTicks(state, nowNanos), saturatedMultiply(cost, unitTicks));
+        return newDebt <= toleranceTicks ? saturatedAdd(nowNanos, nanosOf(newDebt)) : REFUSED;
+    }
+
+    @Override
+    public <T> T answer(long state, long nowMillis, long cost, Answer<T> to) {
+        long debt = debtTicks(state, nowMillis * NANOS_PER_MILLI);
+        if (cost > spec.burst()) {
+            return to.of(false, remaining(debt), Step.NEVER, millisOf(debt));
+        }
+        long newDebt = saturatedAdd(debt, saturatedMultiply(cost, unitTicks));
+        if (newDebt <= toleranceTicks) {
+            return to.of(true, remaining(newDebt), 0, millisOf(newDebt));
+        }
+        return to.of(false, remaining(debt), ceilDiv(newDebt - toleranceTicks, ticksPerMilli), millisOf(debt));
+    }
+
+    @Override
+    public long refund(long state, long nowMillis, long cost) {
+        if (state == NONE) {
+            return NONE;
+        }
+        long nowNanos = nowMillis * NANOS_PER_MILLI;
+        long debt = Math.max(0, debtTicks(state, nowNanos) - saturatedMultiply(cost, unitTicks));
+        return saturatedAdd(nowNanos, nanosOf(debt));
+    }
+
+    @Override
+    public boolean isIdle(long state, long nowMillis) {
+        return state == NONE || state <= nowMillis * NANOS_PER_MILLI;
+    }
+
+    @Override
     public long[] refund(long[] state, long nowMillis, long cost) {
         state = ownLayout(state);
         if (state == null) {
@@ -113,10 +151,11 @@ final class Gcra implements Limiter {
 
     /** tat - now in ticks, rounded down (exact when a tick is at least 1 ns); 0 when idle. */
     private long debtTicks(long[] state, long nowNanos) {
-        if (state == null) {
-            return 0;
-        }
-        long ahead = saturatedSubtract(state[0], nowNanos);
+        return debtTicks(state == null ? NONE : state[0], nowNanos);
+    }
+
+    private long debtTicks(long tat, long nowNanos) {
+        long ahead = saturatedSubtract(tat, nowNanos);
         return ahead <= 0 ? 0 : mulDiv(ahead, ticksPerMilli, NANOS_PER_MILLI, false);
     }
 

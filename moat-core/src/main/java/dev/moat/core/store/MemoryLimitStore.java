@@ -1,12 +1,10 @@
 package dev.moat.core.store;
 
-import dev.moat.core.limit.IdleAt;
 import dev.moat.core.limit.Leases;
 import dev.moat.core.limit.Limiter;
+import dev.moat.core.limit.ScalarLimiter;
 import dev.moat.core.limit.Step;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
@@ -62,15 +60,12 @@ public final class MemoryLimitStore implements LimitStore {
      */
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     private static final int SWEEP_SAMPLE = 32;
-    /** The state of a cell that is being removed; compared by identity, never given to a limiter. */
-    private static final long[] RETIRED = new long[0];
-
     /** Each cell is its own key: the map's key and value are the same object. */
-    private final ConcurrentHashMap<KeyHash, Cell> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<KeyHash, CounterCell> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, long[]> leases = new ConcurrentHashMap<>();
     private final int maxKeys;
     private final AtomicInteger evictions = new AtomicInteger();
-    private final Sampler<KeyHash, Cell> counterSampler = new CounterSampler(counters);
+    private final Sampler<KeyHash, CounterCell> counterSampler = new CounterSampler(counters);
     private final Sampler<String, long[]> leaseSampler = new LeaseSampler(leases);
 
     public MemoryLimitStore() {
@@ -84,33 +79,6 @@ public final class MemoryLimitStore implements LimitStore {
         this.maxKeys = maxKeys;
     }
 
-    /**
-     * One key's counter: the key's hash (inherited, final) and the state, replaced whole by
-     * compare-and-set; RETIRED once it is leaving the map.
-     */
-    private static final class Cell extends KeyHash {
-        private static final VarHandle STATE;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(Cell.class, "state", long[].class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private volatile long[] state;
-
-        Cell(KeyHash key, long[] state) {
-            super(key);
-            this.state = state;
-        }
-
-        boolean compareAndSet(long[] expected, long[] next) {
-            return STATE.compareAndSet(this, expected, next);
-        }
-    }
-
     @Override
     public LimitOutcome[] consume(List<LimitCall> calls, long nowMillis, boolean dryRun) {
         int n = calls.size();
@@ -119,9 +87,8 @@ public final class MemoryLimitStore implements LimitStore {
         for (int i = 0; i < n; i++) {
             LimitCall call = calls.get(i);
             boolean spend = !dryRun && refusedAt < 0;
-            Step step = spend ? spend(call, nowMillis) : peek(call, nowMillis);
-            out[i] = outcome(step);
-            if (!step.allowed() && refusedAt < 0) {
+            out[i] = spend ? spend(call, nowMillis) : peek(call, nowMillis);
+            if (!out[i].allowed() && refusedAt < 0) {
                 refusedAt = i;
             }
         }
@@ -136,70 +103,140 @@ public final class MemoryLimitStore implements LimitStore {
     /** One limit: no list, no array, nothing to refund. */
     @Override
     public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
-        return outcome(dryRun ? peek(call, nowMillis) : spend(call, nowMillis));
+        return dryRun ? peek(call, nowMillis) : spend(call, nowMillis);
+    }
+
+    private LimitOutcome peek(LimitCall call, long nowMillis) {
+        CounterCell found = counters.get(call.keyHash());
+        if (call.limiter() instanceof ScalarLimiter g) {
+            long tat = found instanceof CounterCell.Tat c ? c.tat : ScalarLimiter.NONE;
+            return g.answer(tat == CounterCell.Tat.RETIRED ? ScalarLimiter.NONE : tat, nowMillis, call.cost(),
+                    LimitOutcome::new);
+        }
+        long[] state = found instanceof CounterCell.Array c ? c.state : null;
+        return outcome(call.limiter().consume(state == CounterCell.Array.RETIRED ? null : state, nowMillis, call.cost()));
     }
 
     private static LimitOutcome outcome(Step step) {
         return new LimitOutcome(step.allowed(), step.remaining(), step.retryAfterMillis(), step.resetMillis());
     }
 
-    private Step peek(LimitCall call, long nowMillis) {
-        Cell c = counters.get(call.keyHash());
-        long[] state = c == null ? null : c.state;
-        return call.limiter().consume(state == RETIRED ? null : state, nowMillis, call.cost());
+    private LimitOutcome spend(LimitCall call, long nowMillis) {
+        return call.limiter() instanceof ScalarLimiter g ? spendScalar(g, call, nowMillis) : spendArray(call, nowMillis);
     }
 
-    private Step spend(LimitCall call, long nowMillis) {
-        Limiter limiter = call.limiter();
+    /** The hot path: one lock-free map lookup, the pure step on a long, one compare-and-set. */
+    private LimitOutcome spendScalar(ScalarLimiter g, LimitCall call, long nowMillis) {
         KeyHash key = call.keyHash();
+        long cost = call.cost();
         while (true) {
-            Cell c = counters.get(key);
-            if (c == null) {
-                Step step = limiter.consume(null, nowMillis, call.cost());
-                if (!step.allowed()) {
-                    return step;
-                }
-                fit(nowMillis, 1);
-                Cell fresh = new Cell(key, step.state());
-                if (counters.putIfAbsent(fresh, fresh) == null) {
-                    fit(nowMillis, 0);
-                    return step;
+            CounterCell found = counters.get(key);
+            if (found == null) {
+                long next = g.spend(ScalarLimiter.NONE, nowMillis, cost);
+                if (next == ScalarLimiter.REFUSED || insert(new CounterCell.Tat(key, next), nowMillis)) {
+                    return g.answer(ScalarLimiter.NONE, nowMillis, cost, LimitOutcome::new);
                 }
                 continue;
             }
+            if (!(found instanceof CounterCell.Tat c)) {
+                evict(found); // another algorithm's state under this key (changed on a reload): start fresh
+                continue;
+            }
             while (true) {
-                long[] old = c.state;
-                if (old == RETIRED) {
+                long old = c.tat;
+                if (old == CounterCell.Tat.RETIRED) {
                     remove(c); // help the remover, then start again on a fresh cell
                     break;
                 }
-                Step step = limiter.consume(old, nowMillis, call.cost());
-                if (!step.allowed() || c.compareAndSet(old, step.state())) {
-                    return step;
+                long next = g.spend(old, nowMillis, cost);
+                if (next == ScalarLimiter.REFUSED || c.compareAndSet(old, next)) {
+                    return g.answer(old, nowMillis, cost, LimitOutcome::new);
                 }
             }
         }
     }
 
-    private void refund(LimitCall call, long nowMillis) {
+    private LimitOutcome spendArray(LimitCall call, long nowMillis) {
         Limiter limiter = call.limiter();
         KeyHash key = call.keyHash();
         while (true) {
-            Cell c = counters.get(key);
-            if (c == null) {
-                return;
-            }
-            long[] old = c.state;
-            if (old == RETIRED) {
-                remove(c);
+            CounterCell found = counters.get(key);
+            if (found == null) {
+                Step step = limiter.consume(null, nowMillis, call.cost());
+                if (!step.allowed() || insert(new CounterCell.Array(key, step.state()), nowMillis)) {
+                    return outcome(step);
+                }
                 continue;
             }
-            long[] next = limiter.refund(old, nowMillis, call.cost());
-            if (limiter.isIdle(next, nowMillis)) {
-                if (retire(c, old)) {
-                    return;
+            if (!(found instanceof CounterCell.Array c)) {
+                evict(found);
+                continue;
+            }
+            while (true) {
+                long[] old = c.state;
+                if (old == CounterCell.Array.RETIRED) {
+                    remove(c);
+                    break;
                 }
-            } else if (c.compareAndSet(old, next)) {
+                Step step = limiter.consume(old, nowMillis, call.cost());
+                if (!step.allowed() || c.compareAndSet(old, step.state())) {
+                    return outcome(step);
+                }
+            }
+        }
+    }
+
+    /** Adds a new key's cell unless another thread added the key first; keeps the cap. */
+    private boolean insert(CounterCell fresh, long nowMillis) {
+        fit(nowMillis, 1);
+        if (counters.putIfAbsent(fresh, fresh) != null) {
+            return false;
+        }
+        fit(nowMillis, 0);
+        return true;
+    }
+
+    private void refund(LimitCall call, long nowMillis) {
+        CounterCell found = counters.get(call.keyHash());
+        if (found instanceof CounterCell.Tat c && call.limiter() instanceof ScalarLimiter g) {
+            refundScalar(g, c, call.cost(), nowMillis);
+        } else if (found instanceof CounterCell.Array c && !(call.limiter() instanceof ScalarLimiter)) {
+            refundArray(call.limiter(), c, call.cost(), nowMillis);
+        }
+        // no cell, or another layout: the spend being refunded is not there to give back
+    }
+
+    private void refundScalar(ScalarLimiter g, CounterCell.Tat c, long cost, long nowMillis) {
+        while (true) {
+            long old = c.tat;
+            if (old == CounterCell.Tat.RETIRED) {
+                remove(c);
+                return;
+            }
+            long next = g.refund(old, nowMillis, cost);
+            boolean idle = g.isIdle(next, nowMillis);
+            if (c.compareAndSet(old, idle ? CounterCell.Tat.RETIRED : next)) {
+                if (idle) {
+                    remove(c);
+                }
+                return;
+            }
+        }
+    }
+
+    private void refundArray(Limiter limiter, CounterCell.Array c, long cost, long nowMillis) {
+        while (true) {
+            long[] old = c.state;
+            if (old == CounterCell.Array.RETIRED) {
+                remove(c);
+                return;
+            }
+            long[] next = limiter.refund(old, nowMillis, cost);
+            boolean idle = limiter.isIdle(next, nowMillis);
+            if (c.compareAndSet(old, idle ? CounterCell.Array.RETIRED : next)) {
+                if (idle) {
+                    remove(c);
+                }
                 return;
             }
         }
@@ -209,17 +246,15 @@ public final class MemoryLimitStore implements LimitStore {
      * Removes this very cell. Not {@code remove(c, c)}: a cell equals every cell of the same key
      * hash, and by now a fresh cell for the key may have taken this one's place.
      */
-    private void remove(Cell c) {
+    private void remove(CounterCell c) {
         counters.computeIfPresent(c, (k, v) -> v == c ? null : v);
     }
 
-    /** Retires {@code c} if it still holds {@code state}, then removes it; false if the state moved on. */
-    private boolean retire(Cell c, long[] state) {
-        if (!c.compareAndSet(state, RETIRED)) {
-            return false;
-        }
+    /** Retires and removes {@code c} whatever it holds; false if somebody else retired it first. */
+    private boolean evict(CounterCell c) {
+        boolean retired = c.retire();
         remove(c);
-        return true;
+        return retired;
     }
 
     /** Keeps the tracked keys at or under the cap with {@code room} more to come. */
@@ -261,39 +296,28 @@ public final class MemoryLimitStore implements LimitStore {
     }
 
     /** The counters as the sweep sees them: a retired cell is skipped, removal retires first. */
-    private final class CounterSampler extends Sampler<KeyHash, Cell> {
-        CounterSampler(ConcurrentHashMap<KeyHash, Cell> map) {
+    private final class CounterSampler extends Sampler<KeyHash, CounterCell> {
+        CounterSampler(ConcurrentHashMap<KeyHash, CounterCell> map) {
             super(map);
         }
 
         @Override
-        long[] state(Cell c) {
-            long[] state = c.state;
-            return state == RETIRED ? null : state;
+        long idleAt(CounterCell c) {
+            return c.idleAtMillis();
         }
 
         @Override
-        long idleAt(long[] state) {
-            return IdleAt.millis(state);
-        }
-
-        @Override
-        boolean dropIdle(KeyHash key, Cell c, long[] state) {
-            return retire(c, state);
-        }
-
-        @Override
-        boolean evict(KeyHash key, Cell c) {
-            while (true) {
-                long[] state = c.state;
-                if (state == RETIRED) {
-                    remove(c);
-                    return false; // somebody else removed it
-                }
-                if (retire(c, state)) {
-                    return true;
-                }
+        boolean dropIdle(KeyHash key, CounterCell c, long nowMillis) {
+            if (!c.retireIfIdle(nowMillis)) {
+                return false;
             }
+            remove(c);
+            return true;
+        }
+
+        @Override
+        boolean evict(KeyHash key, CounterCell c) {
+            return MemoryLimitStore.this.evict(c);
         }
     }
 
@@ -304,18 +328,13 @@ public final class MemoryLimitStore implements LimitStore {
         }
 
         @Override
-        long[] state(long[] pairs) {
-            return pairs;
-        }
-
-        @Override
         long idleAt(long[] pairs) {
             return leasesIdleAt(pairs);
         }
 
         @Override
-        boolean dropIdle(String key, long[] pairs, long[] state) {
-            return map.remove(key, pairs);
+        boolean dropIdle(String key, long[] pairs, long nowMillis) {
+            return map.remove(key, pairs); // only if unchanged: immutable, so still lapsed
         }
 
         @Override
@@ -333,14 +352,11 @@ public final class MemoryLimitStore implements LimitStore {
             this.map = map;
         }
 
-        /** The state held by {@code v}, or null if it is being removed. */
-        abstract long[] state(V v);
+        /** The epoch millisecond at which {@code v} is back to full, or CounterCell.LEAVING if it is being removed. */
+        abstract long idleAt(V v);
 
-        /** The epoch millisecond at which {@code state} is back to full. */
-        abstract long idleAt(long[] state);
-
-        /** Removes the entry if it still holds {@code state}; true if it did. */
-        abstract boolean dropIdle(K key, V v, long[] state);
+        /** Removes the entry if it is still back to full at {@code nowMillis}; true if it did. */
+        abstract boolean dropIdle(K key, V v, long nowMillis);
 
         /** Removes the entry whatever it holds now; true if this call removed it. */
         abstract boolean evict(K key, V v);
@@ -376,13 +392,13 @@ public final class MemoryLimitStore implements LimitStore {
 
         private int consider(Map.Entry<K, V> e, long nowMillis, Victim victim) {
             V v = e.getValue();
-            long[] state = state(v);
-            if (state == null) {
+            long idleAt = idleAt(v);
+            if (idleAt == CounterCell.LEAVING) {
                 return 0;
             }
-            long debt = idleAt(state) - nowMillis;
+            long debt = idleAt - nowMillis;
             if (debt <= 0) {
-                return dropIdle(e.getKey(), v, state) ? 1 : 0;
+                return dropIdle(e.getKey(), v, nowMillis) ? 1 : 0;
             }
             if (debt < victim.debt) {
                 victim.debt = debt;
