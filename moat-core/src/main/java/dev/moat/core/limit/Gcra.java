@@ -42,6 +42,9 @@ final class Gcra implements ScalarLimiter {
     private final long unitTicks;
     /** The burst tolerance tau in ticks, saturated. */
     private final long toleranceTicks;
+    /** Division by M and by P without a hardware divide (Divisor). */
+    private final Divisor byTicksPerMilli;
+    private final Divisor byUnitTicks;
 
     Gcra(LimitSpec spec) {
         this.spec = spec;
@@ -49,6 +52,8 @@ final class Gcra implements ScalarLimiter {
         this.ticksPerMilli = spec.max() / g;
         this.unitTicks = spec.perMillis() / g;
         this.toleranceTicks = saturatedMultiply(spec.burst(), unitTicks);
+        this.byTicksPerMilli = new Divisor(ticksPerMilli);
+        this.byUnitTicks = new Divisor(unitTicks);
     }
 
     private static long gcd(long a, long b) {
@@ -74,7 +79,7 @@ final class Gcra implements ScalarLimiter {
             long[] next = {saturatedAdd(nowNanos, nanosOf(newDebt))};
             return new Step(true, next, remaining(newDebt), 0, millisOf(newDebt));
         }
-        long retry = ceilDiv(newDebt - toleranceTicks, ticksPerMilli);
+        long retry = byTicksPerMilli.ceilQuotient(newDebt - toleranceTicks);
         long[] kept = state == null ? new long[] {nowNanos} : state;
         return new Step(false, kept, remaining(debt), retry, millisOf(debt));
     }
@@ -99,7 +104,7 @@ final class Gcra implements ScalarLimiter {
         if (newDebt <= toleranceTicks) {
             return to.of(true, remaining(newDebt), 0, millisOf(newDebt));
         }
-        return to.of(false, remaining(debt), ceilDiv(newDebt - toleranceTicks, ticksPerMilli), millisOf(debt));
+        return to.of(false, remaining(debt), byTicksPerMilli.ceilQuotient(newDebt - toleranceTicks), millisOf(debt));
     }
 
     @Override
@@ -156,20 +161,32 @@ final class Gcra implements ScalarLimiter {
 
     private long debtTicks(long tat, long nowNanos) {
         long ahead = saturatedSubtract(tat, nowNanos);
-        return ahead <= 0 ? 0 : mulDiv(ahead, ticksPerMilli, NANOS_PER_MILLI, false);
+        if (ahead <= 0) {
+            return 0;
+        }
+        long product = ahead * ticksPerMilli;
+        if (Math.multiplyHigh(ahead, ticksPerMilli) == 0 && product >= 0) {
+            return product / NANOS_PER_MILLI; // a constant divisor: the JIT multiplies
+        }
+        return mulDiv(ahead, ticksPerMilli, NANOS_PER_MILLI, false);
     }
 
     /** Whole units that still fit under the tolerance with {@code debt} outstanding. */
     private long remaining(long debt) {
-        return debt >= toleranceTicks ? 0 : (toleranceTicks - debt) / unitTicks;
+        return debt >= toleranceTicks ? 0 : byUnitTicks.quotient(toleranceTicks - debt);
     }
 
+    /** ticks * 10^6 / M rounded up. */
     private long nanosOf(long ticks) {
+        long product = ticks * NANOS_PER_MILLI;
+        if (Math.multiplyHigh(ticks, NANOS_PER_MILLI) == 0 && product >= 0) {
+            return byTicksPerMilli.ceilQuotient(product);
+        }
         return mulDiv(ticks, NANOS_PER_MILLI, ticksPerMilli, true);
     }
 
     private long millisOf(long ticks) {
-        return ceilDiv(ticks, ticksPerMilli);
+        return byTicksPerMilli.ceilQuotient(ticks);
     }
 
     private static long ceilDiv(long a, long b) {
