@@ -38,6 +38,11 @@ final class Divisor {
         return q * d == x ? q : q + 1;
     }
 
+    /** True when {@code x >= 0} is a multiple of d. */
+    boolean divides(long x) {
+        return quotient(x) * d == x;
+    }
+
     long value() {
         return d;
     }

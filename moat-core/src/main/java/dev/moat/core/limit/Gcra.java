@@ -45,6 +45,20 @@ final class Gcra implements ScalarLimiter {
     /** Division by M and by P without a hardware divide (Divisor). */
     private final Divisor byTicksPerMilli;
     private final Divisor byUnitTicks;
+    /**
+     * When a tick is a whole number of nanoseconds (M divides 10^6) and tau in nanoseconds is far
+     * from overflow, spend() works on the TAT in nanoseconds directly: newTat = max(tat, now) +
+     * cost * T, admitted iff newTat - now <= tau, the textbook form, with no conversion between
+     * ticks and nanoseconds on the path from one TAT to the next. It gives the tick arithmetic's
+     * exact result whenever tat - now is a whole number of ticks, which every TAT this limit
+     * writes is (now is whole milliseconds, newTat = now + ticks * nanosPerTick); any other state
+     * (another limit's, after a reload) takes the tick path. 0 when not applicable.
+     */
+    private final long nanosPerTick;
+    private final Divisor byNanosPerTick;
+    private final long unitNanos;
+    private final Divisor byUnitNanos;
+    private final long toleranceNanos;
 
     Gcra(LimitSpec spec) {
         this.spec = spec;
@@ -54,7 +68,17 @@ final class Gcra implements ScalarLimiter {
         this.toleranceTicks = saturatedMultiply(spec.burst(), unitTicks);
         this.byTicksPerMilli = new Divisor(ticksPerMilli);
         this.byUnitTicks = new Divisor(unitTicks);
+        long k = NANOS_PER_MILLI % ticksPerMilli == 0 ? NANOS_PER_MILLI / ticksPerMilli : 0;
+        long tolNanos = k == 0 ? Long.MAX_VALUE : saturatedMultiply(toleranceTicks, k);
+        this.nanosPerTick = tolNanos < FAST_LIMIT ? k : 0;
+        this.byNanosPerTick = new Divisor(Math.max(1, k));
+        this.unitNanos = nanosPerTick == 0 ? 0 : unitTicks * k;
+        this.byUnitNanos = new Divisor(Math.max(1, unitNanos));
+        this.toleranceNanos = nanosPerTick == 0 ? 0 : tolNanos;
     }
+
+    /** Bound on TATs, instants and tau for the nanosecond path: sums of two stay below 2^63. */
+    private static final long FAST_LIMIT = 1L << 62;
 
     private static long gcd(long a, long b) {
         while (b != 0) {
@@ -90,13 +114,35 @@ final class Gcra implements ScalarLimiter {
             return REFUSED;
         }
         long nowNanos = nowMillis * NANOS_PER_MILLI;
+        if (nanosPerTick != 0) {
+            long base = Math.max(state, nowNanos);
+            // cost <= burst, so cost * T <= tau < 2^62, and base < 2^62: no overflow
+            if (nowNanos >= 0 && base < FAST_LIMIT && byNanosPerTick.divides(base - nowNanos)) {
+                long newTat = base + cost * unitNanos;
+                return newTat - nowNanos <= toleranceNanos ? newTat : REFUSED;
+            }
+        }
         long newDebt = saturatedAdd(debtTicks(state, nowNanos), saturatedMultiply(cost, unitTicks));
         return newDebt <= toleranceTicks ? saturatedAdd(nowNanos, nanosOf(newDebt)) : REFUSED;
     }
 
     @Override
     public <T> T answer(long state, long nowMillis, long cost, Answer<T> to) {
-        long debt = debtTicks(state, nowMillis * NANOS_PER_MILLI);
+        long nowNanos = nowMillis * NANOS_PER_MILLI;
+        if (nanosPerTick != 0 && cost <= spec.burst()) {
+            long base = Math.max(state, nowNanos);
+            if (nowNanos >= 0 && base < FAST_LIMIT && byNanosPerTick.divides(base - nowNanos)) {
+                // the tick path's answer in nanoseconds: ticks * nanosPerTick = nanos, M * nanosPerTick = 10^6
+                long debt = base - nowNanos;
+                long newDebt = debt + cost * unitNanos;
+                if (newDebt <= toleranceNanos) {
+                    return to.of(true, byUnitNanos.quotient(toleranceNanos - newDebt), 0, ceilMillis(newDebt));
+                }
+                long remaining = debt >= toleranceNanos ? 0 : byUnitNanos.quotient(toleranceNanos - debt);
+                return to.of(false, remaining, ceilMillis(newDebt - toleranceNanos), ceilMillis(debt));
+            }
+        }
+        long debt = debtTicks(state, nowNanos);
         if (cost > spec.burst()) {
             return to.of(false, remaining(debt), Step.NEVER, millisOf(debt));
         }
@@ -183,6 +229,11 @@ final class Gcra implements ScalarLimiter {
             return byTicksPerMilli.ceilQuotient(product);
         }
         return mulDiv(ticks, NANOS_PER_MILLI, ticksPerMilli, true);
+    }
+
+    /** Nanoseconds (0 to 2^63 - 10^6) to milliseconds, rounded up; a constant divisor, which the JIT multiplies. */
+    private static long ceilMillis(long nanos) {
+        return (nanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
     }
 
     private long millisOf(long ticks) {

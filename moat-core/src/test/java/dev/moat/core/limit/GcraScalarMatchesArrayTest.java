@@ -17,7 +17,8 @@ class GcraScalarMatchesArrayTest {
     private static final LimitSpec[] SPECS = {
             LimitSpec.gcra(7, 5 * 60_000), LimitSpec.gcra(1, 86_400_000), LimitSpec.gcra(10, 60_000, 3),
             LimitSpec.gcra(1_000_000_000L, 1000), LimitSpec.gcra(20L << 20, 3_600_000),
-            LimitSpec.gcra(3_000_000_007L, 7, 5), LimitSpec.gcra(Long.MAX_VALUE / 2, 1)};
+            LimitSpec.gcra(3_000_000_007L, 7, 5), LimitSpec.gcra(Long.MAX_VALUE / 2, 1), LimitSpec.gcra(4, 1000),
+            LimitSpec.gcra(1_000_000, 1000, 10), LimitSpec.gcra(Long.MAX_VALUE / 4, 86_400_000L)};
 
     record Answer(boolean allowed, long remaining, long retryAfterMillis, long resetMillis) {
     }
@@ -52,6 +53,9 @@ class GcraScalarMatchesArrayTest {
                     tat = next;
                 } else if (random.nextInt(50) == 0) {
                     tat = ScalarLimiter.NONE;
+                }
+                if (random.nextInt(100) == 0) { // a state this limit did not write (another limit's, before a reload)
+                    tat = now * 1_000_000L + random.nextLong(-1_000_000_000L, 1_000_000_000_000L);
                 }
             }
         }
