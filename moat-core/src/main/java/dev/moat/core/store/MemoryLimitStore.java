@@ -148,9 +148,9 @@ public final class MemoryLimitStore implements LimitStore {
                     remove(c); // help the remover, then start again on a fresh cell
                     break;
                 }
-                long next = g.spend(old, nowMillis, cost);
-                if (next == ScalarLimiter.REFUSED || c.compareAndSet(old, next)) {
-                    return g.answer(old, nowMillis, cost, LimitOutcome::new);
+                LimitOutcome answer = g.answer(old, nowMillis, cost, LimitOutcome::new);
+                if (!answer.allowed() || c.compareAndSet(old, g.spend(old, nowMillis, cost))) {
+                    return answer; // a refusal (the hot path in a flood) computes once and writes nothing
                 }
             }
         }
