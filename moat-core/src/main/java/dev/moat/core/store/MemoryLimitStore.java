@@ -18,16 +18,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 /*
  * How it works and why.
  *
- * Counters live in a ConcurrentHashMap from key to a Cell, a small mutable holder of one
- * immutable long[] state. A step looks the cell up (a lock-free get), reads the state, runs the
- * pure algorithm, and publishes the new array with a compare-and-set on the cell's field,
- * retried on conflict. The map itself is written only when a key appears or goes: an earlier
- * version published every step with ConcurrentHashMap.replace(key, old, new), which takes the
- * bin's monitor on every admitted call, and with two threads on one hot key throughput collapsed
- * (BENCHMARKS.md, Findings). There is no global lock; two threads contend only on one key's cell.
+ * Counters live in a ConcurrentHashMap of CounterCells. A cell holds the 128-bit keyed hash of
+ * its key (KeyHash: the text is not kept, which is most of what a key used to cost; see KeyHash
+ * for why a hash is safe) and the state, and is its own map key, so a tracked key is one map
+ * node and one cell (about 85 bytes, moat-bench HeapPerKey). A GCRA cell keeps its state (the
+ * TAT) as an unboxed long; other algorithms keep an immutable long[]. A step looks the cell up
+ * (a lock-free get by the LimitCall's hash, computed once per call), runs the pure algorithm,
+ * and, when it admits, publishes the new state with a compare-and-set on the cell, retried on
+ * conflict; a refusal writes nothing. For GCRA the store first asks the limiter for its answer
+ * and then for the new TAT (ScalarLimiter), so an admitted call allocates only its outcome. The
+ * map itself is written only when a key appears or goes: an earlier version published every
+ * step with ConcurrentHashMap.replace(key, old, new), which takes the bin's monitor on every
+ * admitted call, and with two threads on one hot key throughput collapsed. There is no global
+ * lock; two threads contend only on one key's cell. A limit whose algorithm changed on a reload
+ * (same id) meets a cell of the other layout: it is retired and replaced by a fresh one.
  *
- * A cell is removed in two moves: first its state is compare-and-set to RETIRED (a shared
- * zero-length array, compared by identity), then the entry is removed with remove(key, cell).
+ * A cell is removed in two moves: first its state is compare-and-set to RETIRED (a sentinel
+ * never stored otherwise), then the entry is removed if the map still holds that very cell (not
+ * remove(key, value): cells of one hash are equal, and a fresh cell may have replaced this one).
  * Retiring from the state the remover looked at means a spend that got in first makes the
  * retirement fail (nothing is dropped that is not idle, or that the eviction did not choose),
  * and a spend that comes after finds RETIRED, so it cannot update a cell that is leaving the map
@@ -55,8 +63,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The embedded limit store: this node's memory, lock-free per key, bounded. */
 public final class MemoryLimitStore implements LimitStore {
     /**
-     * Default cap on tracked keys: about 150 MB of heap, at the 149 bytes per key that moat-bench's
-     * HeapPerKey measures for GCRA counters with keys of 30 to 38 characters (longer keys cost more).
+     * Default cap on tracked keys: about 85 MB of heap, at the 85 bytes per key that moat-bench's
+     * HeapPerKey measures for GCRA counters (the same for any key length: the store keeps a hash of
+     * the key, not its text; window algorithms add their state array).
      */
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     private static final int SWEEP_SAMPLE = 32;
