@@ -37,5 +37,8 @@ class DivisorTest {
         }
         assertThat(div.quotient(x)).as("%d / %d", x, d).isEqualTo(x / d);
         assertThat(div.ceilQuotient(x)).as("ceil %d / %d", x, d).isEqualTo(x / d + (x % d == 0 ? 0 : 1));
+        assertThat(div.divides(x)).as("%d divides %d", d, x).isEqualTo(x % d == 0);
+        long multiple = x / d * d;
+        assertThat(div.divides(multiple)).as("%d divides %d", d, multiple).isTrue();
     }
 }
