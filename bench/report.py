@@ -25,7 +25,7 @@ machine = dict(line.split(": ", 1) for line in read("machine.txt").splitlines() 
 commands = dict(line.split("\t", 1) for line in read("commands.tsv").splitlines() if "\t" in line)
 
 jmh = {}
-for name in ("hotkey-fixed", "prototype", "hotkey-system", "manykeys", "decision"):
+for name in ("hotkey-fixed", "hotkey-system", "manykeys", "decision"):
     text = read(name + ".json")
     if not text:
         continue
@@ -64,18 +64,14 @@ def alloc(x):
     return "n/a" if x is None or x.get("alloc") is None else f"{x['alloc']:.0f} B"
 
 
-NOISE = {"spread": None}  # set from this run's same-work pair, below
-
-
-def verdict(ratio, higher_is_better=True, tie=0.05, noisy=True):
+def verdict(ratio, higher_is_better=True, tie=0.05, noisy=False):
     if ratio is None:
         return ""
     better = ratio > 1 if higher_is_better else ratio < 1
     if abs(ratio - 1) <= tie:
         return "about even"
     word = "Moat wins" if better else "**Moat loses**"
-    spread = NOISE["spread"]
-    if noisy and spread and 1 / spread < ratio < spread:
+    if noisy:
         word += " (within noise)"
     return word
 
@@ -84,7 +80,8 @@ def ratio_cell(m, p, higher_is_better=True):
     if m is None or p is None:
         return "n/a", ""
     r = m["median"] / p["median"]
-    return f"{r:.2f}×", verdict(r, higher_is_better)
+    overlap = m["min"] <= p["max"] and p["min"] <= m["max"]  # slowest-to-fastest iteration ranges
+    return f"{r:.2f}×", verdict(r, higher_is_better, noisy=overlap)
 
 
 def cmd(name):
@@ -116,18 +113,8 @@ loads = [float(m.group(1)) for m in re.finditer(r" load (\d+\.\d+) ", read("load
 if loads:
     w(f"**Noise in this run:** the 1-minute load average during the steps ranged from {min(loads):.1f} to")
     w(f"{max(loads):.1f} on 2 cores ({'other sessions were building and testing' if max(loads) > 3 else 'the machine was quiet'}).")
-    same = []
-    for cls in ("OneThread", "TwoThreads"):
-        a = get(f"HotKeyBenchmark.{cls}.moatStore", clock="fixed", path="refuse")
-        b = get(f"StorePrototypeBenchmark.{cls}.cellPrototype", path="refuse")
-        if a and b:
-            same.append(max(a["median"] / b["median"], b["median"] / a["median"]))
-    spread = max(same) if same else None
-    NOISE["spread"] = spread
-    w("Single iterations of one benchmark vary by up to a factor of two" + (
-        f", and two JVMs doing the same work (the refuse rows of the prototype table in Findings)"
-        f" differed by {spread:.1f}×: read ratios within about that much of even as noise, and larger"
-        " ones as findings." if spread else "."))
+    w("Single iterations of one benchmark vary by up to a factor of two: a ratio is marked \"within")
+    w("noise\" when the two sides' ranges (slowest to fastest iteration) overlap.")
     w("")
 
 # ---- hot key ------------------------------------------------------------------------------
@@ -138,9 +125,12 @@ w("reset each iteration) that every call passes; `refuse`: 1 per day, spent in s
 w("is refused. Fixed clock: Moat on a `ManualClock` (an `AtomicLong` read), bucket4j on a constant")
 w("`TimeMeter`; resilience4j has no clock parameter and always reads `System.nanoTime`.")
 w("")
-w("What each side does per call: **Moat store** = `MemoryLimitStore.consume(List.of(call), now, false)`:")
-w("a `ConcurrentHashMap` lookup by the key string, the pure GCRA step, a compare-and-set of the new")
-w("state (`replace(key, old, new)`), and an outcome with remaining, retry-after and reset. **Moat")
+w("What each side does per call: **Moat store** = `MemoryLimitStore.consume(call, now, false)`, the")
+w("single-limit form, on a `LimitCall` built once: a `ConcurrentHashMap` lookup by the key's 128-bit")
+w("hash (computed once per `LimitCall` and kept, as a `String` keeps its `hashCode`; the engine")
+w("builds a call, so hashes its key, once per check), the pure GCRA step on the cell's `long`")
+w("state, a compare-and-set of it when admitted, and a new outcome with remaining, retry-after and")
+w("reset (40 bytes, the only allocation). **Moat")
 w("engine** = `Moat.check` of an anonymous `message` request (ip only, one limit by ip, violation")
 w("scoring off so the refuse path does not grow a log): identity parsing, ban lookup, key building,")
 w("the store, a `Decision`. **bucket4j** = `tryConsume(1)` on a bucket already in hand (no key")
@@ -194,7 +184,8 @@ w("## A random key among many (JMH `ManyKeysBenchmark`)")
 w("")
 w("One check on a key picked at random among N tracked keys (`client.target.message|ip:<IPv4>`,")
 w("strings built once for both sides), every key filled before measuring, fixed clock, every call")
-w("admitted, one thread. Moat: `MemoryLimitStore.consume` with a `LimitCall` made per call; bucket4j:")
+w("admitted, one thread. Moat: `MemoryLimitStore.consume(call, now, false)` with a `LimitCall` made per")
+w("call, so the key's 128-bit hash (SipHash-1-3 over its characters) is computed on every call; bucket4j:")
 w("`ConcurrentHashMap<String, Bucket>.computeIfAbsent(key, build).tryConsume(1)`, one shared")
 w("`Bandwidth`.")
 w("")
@@ -206,9 +197,10 @@ for n in ("100000", "1000000"):
     w(f"| {int(n):,} | {fmt_ops(m)} | {fmt_ops(b)} | {r} | {v} | {alloc(m)} / {alloc(b)} |")
 w("")
 w("Both sides are bound by memory here, not arithmetic: a call touches the table slot, the map")
-w("node, the key's `String` and `byte[]` and the state, each a likely cache miss at this size, on a")
-w("machine whose caches other sessions share. Moat also allocates more per call (the `LimitCall`,")
-w("the list, the outcome array and outcome, the `Step` and the new `long[]`).")
+w("node and the state (bucket4j also the key's `String` and `byte[]` to compare it), each a likely")
+w("cache miss at this size, on a machine whose caches other sessions share. Moat hashes the key")
+w("with SipHash where bucket4j's map takes `String.hashCode`, and allocates the `LimitCall`, its")
+w("`KeyHash` and the outcome.")
 w("")
 w(f"Command: {cmd('manykeys')}")
 w("")
@@ -219,7 +211,8 @@ w("")
 w("Measured, not estimated: used heap after repeated full GCs (`System.gc()` until the reading")
 w("settles, `MemoryMXBean`) before and after inserting 1,000,000 distinct keys")
 w("`client.target.login|ip:<random IPv4>` (30–38 characters), divided by 1M. The keys are made")
-w("fresh, so each structure owns its key strings, as the engine's store does.")
+w("fresh, so each structure that keeps them owns its key strings; Moat's store keeps a 128-bit")
+w("keyed hash of each key instead of its text.")
 w("")
 w("nginx's figure is from its documentation of `limit_req_zone`")
 w("(<https://nginx.org/en/docs/http/ngx_http_limit_req_module.html#limit_req_zone>): “The stored")
@@ -246,14 +239,9 @@ if heap:
     w("")
     w("Where Moat's bytes go (each part measured the same way):")
     w("")
-    w(f"- the key `String` (object and its Latin-1 `byte[]`): {heap.get('key_string_bytes', 0):.1f} bytes")
     w(f"- the `ConcurrentHashMap` node and table slot: {heap.get('chm_node_and_table_bytes', 0):.1f} bytes")
-    w(f"- the GCRA state, a `long[1]`: {heap.get('moat_state_bytes', 0):.1f} bytes")
-    fp = heap.get("fingerprint_prototype_bytes_per_key")
-    if fp:
-        w("")
-        w("For comparison, a prototype map that keys each `long[]` state by a 128-bit fingerprint of the")
-        w(f"key instead of its text (not Moat today; see Findings): {fp:.1f} bytes per key.")
+    w(f"- the cell, which is also the map's key: header, the key's 128-bit hash and the GCRA state as a `long`: {heap.get('moat_cell_bytes', 0):.1f} bytes")
+    w(f"- not kept: the key `String` (object and its Latin-1 `byte[]`), which a map keyed by the text holds on top: {heap.get('key_string_bytes', 0):.1f} bytes")
     w("")
     target = "met" if m <= 128 else "**missed**"
     w(f"The target (issue 2: at most 128 bytes per key, as nginx keeps) is {target}: {m:.1f} bytes.")
@@ -684,49 +672,27 @@ def r2(a, b):
 
 
 hk = lambda cls, m, path="admit": get(f"HotKeyBenchmark.{cls}.{m}", clock="fixed", path=path)
-pr = lambda cls, path="admit": get(f"StorePrototypeBenchmark.{cls}.cellPrototype", path=path)
 w("## Findings: where Moat loses, why, and what would fix it")
 w("")
-w("Causes were found with JMH's `-prof gc` (bytes per call, above) and `-prof stack`; nothing in")
-w("moat-core was changed to get these numbers.")
+w("Causes were found with JMH's `-prof gc` (bytes per call, above) and `-prof stack`, and for the")
+w("store's hot path by timing its parts (the GCRA step, the map lookup) on their own.")
 w("")
 one = lambda m, path="admit": med(hk("OneThread", m, path))
 two = lambda m, path="admit": med(hk("TwoThreads", m, path))
 lo2 = lambda m: (hk("TwoThreads", m) or {}).get("min")
 f2 = lambda x: "n/a" if x is None else f"{x:.2f}"
-w("**1. One hot key, store against bucket4j: a lock per admitted call.** An admitted call in")
-w("`MemoryLimitStore.spend` looks the key up twice (`counters.get`, then `counters.replace(key, old,")
-w("new)`), and `replace` takes the bin's monitor (`ConcurrentHashMap.replaceNode` is `synchronized`")
-w("on the bin's first node). With one thread that is a cost; with two threads on one key it is a")
-w("collapse: the monitor inflates, and a thread that finds it held spins and then parks, and on a")
-w("machine with more runnable threads than cores the holder is often descheduled while holding it.")
-w(f"The store fell from {f2(one('moatStore'))} M/s on one thread to {f2(two('moatStore'))} M/s on two (slowest")
-w(f"iteration {f2(lo2('moatStore'))}), the engine from {f2(one('moatEngine'))} to {f2(two('moatEngine'))} (slowest {f2(lo2('moatEngine'))}), while")
-w(f"bucket4j's lock-free bucket went from {f2(one('bucket4jLockFree'))} to {f2(two('bucket4jLockFree'))}. Every request of a policy with a global")
-w("budget shares one such key, which is why two threads do not speed up the whole decision")
-w("(`DecisionBenchmark`). The call also allocates a `Step`, the new `long[]`, a `LimitOutcome` and")
-w(f"the `LimitOutcome[]` ({alloc(hk('OneThread', 'moatStore'))} per call against bucket4j's {alloc(hk('OneThread', 'bucket4jLockFree'))}), and")
-w("bucket4j's row does no key lookup at all (the bucket is in hand), so part of the single-thread")
-w("gap is the price of a keyed store; `ManyKeysBenchmark` compares like with like.")
-w("")
-w("**Proposed fix** (MemoryLimitStore, not made): keep one cell per key (an `AtomicReference<long[]>`)")
-w("and compare-and-set the cell, as bucket4j's lock-free bucket does: one lock-free `get` and one")
-w("CAS, no monitor. Removing an idle or evicted key must then retire the cell first (CAS it to a")
-w("sentinel, then `remove(key, cell)`) and a spender that meets a retired cell looks again, so no")
-w("admission is lost to a removal; refunds and the sampler change the same way. That is not a")
-w("one-line change, and the cell costs 16 bytes per key (see 3), so it is proposed, not made. The")
-w("prototype in `StorePrototypeBenchmark` (no refunds, eviction or idle removal, so an upper bound")
-w("on the gain) measured, on the same key and settings in this run (on the refuse path neither")
-w("side writes, so those rows do the same work and show the run's noise):")
-w("")
-w("| path | threads | Moat store today | cell prototype | prototype ÷ today | prototype ÷ bucket4j lock-free |")
-w("|---|---|---|---|---|---|")
-for path in ("admit", "refuse"):
-    for cls, t in (("OneThread", 1), ("TwoThreads", 2)):
-        today, proto, b4j = hk(cls, "moatStore", path), pr(cls, path), hk(cls, "bucket4jLockFree", path)
-        w(f"| {path} | {t} | {fmt_ops(today)} | {fmt_ops(proto)} | {r2(med(proto), med(today))} | {r2(med(proto), med(b4j))} |")
-w("")
-w(f"Command: {cmd('prototype')}")
+w("**1. One hot key, store against bucket4j.** Earlier runs had the store at 0.34× (one thread)")
+w("and 0.25× (two) of bucket4j's lock-free `tryConsume`: an admitted call published its state with")
+w("`ConcurrentHashMap.replace`, which takes the bin's monitor, and allocated 136 bytes (a `Step`, a")
+w("`long[]`, an outcome and an outcome array), and the GCRA step paid up to three 64-bit divides.")
+w("The store now keeps one cell per key and compare-and-sets a GCRA cell's `long` state in place")
+w("(no monitor, no state allocation; a cell is retired before it leaves the map so no spend is")
+w("lost), has a single-limit `consume` without list or array, answers a refusal without writing,")
+w("and does the GCRA arithmetic in nanoseconds when a tick is whole nanoseconds (else divides by")
+w("precomputed reciprocals). What is left is the key lookup, which bucket4j's row does not do:")
+w(f"{alloc(hk('OneThread', 'moatStore'))} per call against bucket4j's {alloc(hk('OneThread', 'bucket4jLockFree'))}, and in this run the store ran at")
+w(f"{r2(one('moatStore'), one('bucket4jLockFree'))} (one thread) and {r2(two('moatStore'), two('bucket4jLockFree'))} (two) of it on the admit path, {r2(one('moatStore', 'refuse'), one('bucket4jLockFree', 'refuse'))} and")
+w(f"{r2(two('moatStore', 'refuse'), two('bucket4jLockFree', 'refuse'))} on the refuse path. Target (issue 2): at least as fast as `tryConsume` in the same run.")
 w("")
 w("**2. The engine against the store.** `Moat.check` costs several times the store call it makes")
 w(f"({alloc(hk('OneThread', 'moatEngine'))} per admitted call, {alloc(hk('OneThread', 'moatEngine', 'refuse'))} per refused one):")
@@ -746,17 +712,15 @@ w("built (`Subject.Kind.ofPrefix`'s case-insensitive compare) and hashing each f
 w("concatenated key.")
 w("")
 if heap:
-    fp = heap.get("fingerprint_prototype_bytes_per_key")
-    w(f"**3. Heap per key: {heap['moat_bytes_per_key']:.1f} bytes against nginx's 128.** The key text is more than")
-    w(f"half of it ({heap.get('key_string_bytes', 0):.1f} bytes: a 24-byte `String` and a `byte[]` with its 16-byte header), the map")
-    w(f"node and table {heap.get('chm_node_and_table_bytes', 0):.1f}, the `long[1]` state {heap.get('moat_state_bytes', 0):.1f}. Nothing small gets under 128:")
-    w("dropping the `long[]` (a boxed state) saves 8, shortening the limit id saves about 16. **Proposed")
-    w("fix** (MemoryLimitStore, not made): key the counter map by a 128-bit keyed hash of the key")
-    w(f"(SipHash with a per-process secret, so that nobody can make two subjects share a counter)")
-    w(f"instead of its text; the same layout measured {fp:.1f} bytes per key in this run, and with the")
-    w(f"16-byte cell of fix 1 it would be about {fp + 16:.0f}, still under 128. The memory store never needs")
-    w("the text back (eviction only removes map keys). Its cost is the hash per call, not measured")
-    w("here.")
+    w(f"**3. Heap per key: {heap['moat_bytes_per_key']:.1f} bytes against nginx's 128.** Earlier runs measured 149: more")
+    w("than half of it was the key text (a `String` and its `byte[]`). The store now keys each counter")
+    w("by a 128-bit keyed hash of the key (SipHash-1-3 with a secret drawn once per process, so nobody")
+    w("can choose a subject that shares a victim's counter; two of a million keys collide by accident")
+    w("with probability about 1.5e-27), and the cell that holds the state is itself the map's key, so a")
+    w(f"key costs a map node and table slot ({heap.get('chm_node_and_table_bytes', 0):.1f}) and a cell ({heap.get('moat_cell_bytes', 0):.1f}). The store never")
+    w("needs the text back: eviction and idle removal only drop entries. The cost moves to the call:")
+    w("the engine hashes each fresh key with SipHash where it used to take `String.hashCode`")
+    w("(`ManyKeysBenchmark` pays it on every call).")
     w("")
 if viol:
     w("**4. Durable violations.** The engine records a violation's score and log line in one commit")

@@ -105,8 +105,6 @@ fi
 # 1. one hot key, 1 and 2 threads, admit and refuse, a fixed clock (resilience4j: its own nanoTime);
 #    -prof gc adds the bytes allocated per call, which explain most of the differences
 jmh hotkey-fixed 'HotKeyBenchmark' -p clock=fixed -prof gc
-# 1a. a prototype of a cheaper store hot path (per-key cell CAS), same key and settings as 1
-jmh prototype 'StorePrototypeBenchmark' -prof gc
 # 1b. the same admit path on the system clock (both sides read System.currentTimeMillis)
 jmh hotkey-system 'HotKeyBenchmark\..*\.(moatStore|moatEngine|bucket4jLockFree)$' -p clock=system -p path=admit
 # 2. a random key among 100k and 1M

@@ -10,7 +10,6 @@ import io.github.bucket4j.local.SynchronizationStrategy;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
@@ -22,11 +21,13 @@ import java.util.function.Supplier;
  * (each key String made fresh, so it is owned by the structure as it would be in the engine),
  * divided by 1M. The structure stays reachable across the second measurement.
  *
- * <p>Rows: Moat's {@link MemoryLimitStore} (the login preset's GCRA, 7 per 5 minutes); bucket4j
- * local buckets in a {@code ConcurrentHashMap<String, Bucket>} (lock-free and synchronized, one
- * shared {@code Bandwidth}); and, to show where Moat's bytes go, the key Strings alone in an
- * array, and the keys in a {@code ConcurrentHashMap} whose values are all one shared object (the
- * map's nodes and table). Moat minus that map is the per-key state array.
+ * <p>Rows: Moat's {@link MemoryLimitStore} (the login preset's GCRA, 7 per 5 minutes), which keeps
+ * per key a map node and table slot and one cell (the key's 128-bit hash and the GCRA state as a
+ * long), not the key text; bucket4j local buckets in a {@code ConcurrentHashMap<String, Bucket>}
+ * (lock-free and synchronized, one shared {@code Bandwidth}); and, to show where the bytes go,
+ * the key Strings alone in an array (what a map keyed by the text holds on top), and the keys in a
+ * {@code ConcurrentHashMap} whose values are all one shared object (the map's nodes and table).
+ * Moat minus the nodes and table is its cell.
  *
  * <pre>java -cp moat-bench/target/benchmarks.jar dev.moat.bench.HeapPerKey [keys=1000000]</pre>
  */
@@ -52,7 +53,7 @@ public final class HeapPerKey {
         for (int round = 0; round < 2; round++) {
             MemoryLimitStore s = new MemoryLimitStore();
             for (int i = 0; i < 20_000; i++) {
-                s.consume(List.of(new LimitCall(key(i), login, 1)), now, false);
+                s.consume(new LimitCall(key(i), login, 1), now, false);
                 Peers.bucket(bandwidth, true, SynchronizationStrategy.LOCK_FREE).tryConsume(1);
                 Peers.bucket(bandwidth, true, SynchronizationStrategy.SYNCHRONIZED).tryConsume(1);
             }
@@ -75,7 +76,7 @@ public final class HeapPerKey {
         double moat = measure("Moat MemoryLimitStore (default cap, GCRA state)", n, () -> {
             MemoryLimitStore s = new MemoryLimitStore();
             for (int i = 0; i < n; i++) {
-                s.consume(List.of(new LimitCall(key(i), login, 1)), now, false);
+                s.consume(new LimitCall(key(i), login, 1), now, false);
             }
             if (s.trackedKeys() != n || s.evictions() != 0) {
                 throw new IllegalStateException("store holds " + s.trackedKeys() + " keys, evicted " + s.evictions());
@@ -86,42 +87,14 @@ public final class HeapPerKey {
                 () -> buckets(n, i -> Peers.bucket(bandwidth, true, SynchronizationStrategy.LOCK_FREE)), 0);
         double sync = measure("bucket4j synchronized buckets in a ConcurrentHashMap", n,
                 () -> buckets(n, i -> Peers.bucket(bandwidth, true, SynchronizationStrategy.SYNCHRONIZED)), 0);
-        double fingerprint = measure("prototype, not Moat: 128-bit key fingerprint -> long[] in a ConcurrentHashMap", n,
-                () -> {
-                    ConcurrentHashMap<Fingerprint, long[]> m = new ConcurrentHashMap<>();
-                    for (int i = 0; i < n; i++) {
-                        m.put(Fingerprint.of(key(i)), new long[] {now * 1_000_000L + i});
-                    }
-                    return m;
-                }, 0);
-
         System.out.println();
         System.out.printf("RESULT moat_bytes_per_key %.1f%n", moat);
         System.out.printf("RESULT bucket4j_lockfree_bytes_per_key %.1f%n", lockFree);
         System.out.printf("RESULT bucket4j_synchronized_bytes_per_key %.1f%n", sync);
         System.out.printf("RESULT key_string_bytes %.1f%n", strings);
         System.out.printf("RESULT chm_node_and_table_bytes %.1f%n", map - strings);
-        System.out.printf("RESULT moat_state_bytes %.1f%n", moat - map);
-        System.out.printf("RESULT fingerprint_prototype_bytes_per_key %.1f%n", fingerprint);
+        System.out.printf("RESULT moat_cell_bytes %.1f%n", moat - (map - strings));
         System.out.printf("RESULT nginx_bytes_per_state 128%n");
-    }
-
-    /**
-     * What the store would keep instead of the key text if it keyed counters by a 128-bit
-     * fingerprint of it. Only the layout matters here (two longs); a real store would need a keyed
-     * hash (SipHash-128 with a secret per process, say) so that nobody can make two subjects share
-     * a counter on purpose. The mixing below is not that; it only spreads these keys.
-     */
-    record Fingerprint(long hi, long lo) {
-        static Fingerprint of(String key) {
-            long h1 = 0x9E3779B97F4A7C15L;
-            long h2 = 0xC2B2AE3D27D4EB4FL;
-            for (int i = 0; i < key.length(); i++) {
-                h1 = (h1 ^ key.charAt(i)) * 0x100000001B3L;
-                h2 = Long.rotateLeft(h2 ^ key.charAt(i), 23) * 0x9E3779B97F4A7C15L;
-            }
-            return new Fingerprint(h1, h2);
-        }
     }
 
     static String key(int i) {

@@ -179,7 +179,8 @@ public final class Moat implements AutoCloseable {
         if (calls.isEmpty()) {
             return Decision.allow(List.of(), null, null);
         }
-        LimitOutcome[] out = this.limits.consume(calls, now, r.dryRun());
+        LimitOutcome[] out = calls.size() == 1 ? new LimitOutcome[] {this.limits.consume(calls.get(0), now, r.dryRun())}
+                : this.limits.consume(calls, now, r.dryRun());
         List<LimitStatus> statuses = new ArrayList<>(out.length);
         LimitStatus fired = null;
         for (int i = 0; i < out.length; i++) {

@@ -24,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * stays under its cap, the cap's eviction still spares a victim with debt when every attacker
  * key lands in the victim's own hash bin, and the work stays bounded (the map's tree bins keep a
  * lookup logarithmic; a generous timeout guards against a quadratic path, it measures nothing).
+ * The store now places counters by a keyed 128-bit hash of the key, not by
+ * {@code String.hashCode}, so these keys no longer share a bin there; the test stays as the
+ * guard that equal Java hash codes change nothing.
  */
 class KeyCollisionReliabilityTest {
     static final int KEYS = 100_000;

@@ -32,7 +32,7 @@ import java.math.BigInteger;
  */
 
 /** GCRA with burst: one {@code long} of state, the theoretical arrival time in epoch nanoseconds. */
-final class Gcra implements Limiter {
+final class Gcra implements ScalarLimiter {
     private static final long NANOS_PER_MILLI = 1_000_000L;
 
     private final LimitSpec spec;
@@ -42,6 +42,23 @@ final class Gcra implements Limiter {
     private final long unitTicks;
     /** The burst tolerance tau in ticks, saturated. */
     private final long toleranceTicks;
+    /** Division by M and by P without a hardware divide (Divisor). */
+    private final Divisor byTicksPerMilli;
+    private final Divisor byUnitTicks;
+    /**
+     * When a tick is a whole number of nanoseconds (M divides 10^6) and tau in nanoseconds is far
+     * from overflow, spend() works on the TAT in nanoseconds directly: newTat = max(tat, now) +
+     * cost * T, admitted iff newTat - now <= tau, the textbook form, with no conversion between
+     * ticks and nanoseconds on the path from one TAT to the next. It gives the tick arithmetic's
+     * exact result whenever tat - now is a whole number of ticks, which every TAT this limit
+     * writes is (now is whole milliseconds, newTat = now + ticks * nanosPerTick); any other state
+     * (another limit's, after a reload) takes the tick path. 0 when not applicable.
+     */
+    private final long nanosPerTick;
+    private final Divisor byNanosPerTick;
+    private final long unitNanos;
+    private final Divisor byUnitNanos;
+    private final long toleranceNanos;
 
     Gcra(LimitSpec spec) {
         this.spec = spec;
@@ -49,7 +66,19 @@ final class Gcra implements Limiter {
         this.ticksPerMilli = spec.max() / g;
         this.unitTicks = spec.perMillis() / g;
         this.toleranceTicks = saturatedMultiply(spec.burst(), unitTicks);
+        this.byTicksPerMilli = new Divisor(ticksPerMilli);
+        this.byUnitTicks = new Divisor(unitTicks);
+        long k = NANOS_PER_MILLI % ticksPerMilli == 0 ? NANOS_PER_MILLI / ticksPerMilli : 0;
+        long tolNanos = k == 0 ? Long.MAX_VALUE : saturatedMultiply(toleranceTicks, k);
+        this.nanosPerTick = tolNanos < FAST_LIMIT ? k : 0;
+        this.byNanosPerTick = new Divisor(Math.max(1, k));
+        this.unitNanos = nanosPerTick == 0 ? 0 : unitTicks * k;
+        this.byUnitNanos = new Divisor(Math.max(1, unitNanos));
+        this.toleranceNanos = nanosPerTick == 0 ? 0 : tolNanos;
     }
+
+    /** Bound on TATs, instants and tau for the nanosecond path: sums of two stay below 2^63. */
+    private static final long FAST_LIMIT = 1L << 62;
 
     private static long gcd(long a, long b) {
         while (b != 0) {
@@ -74,9 +103,69 @@ final class Gcra implements Limiter {
             long[] next = {saturatedAdd(nowNanos, nanosOf(newDebt))};
             return new Step(true, next, remaining(newDebt), 0, millisOf(newDebt));
         }
-        long retry = ceilDiv(newDebt - toleranceTicks, ticksPerMilli);
+        long retry = byTicksPerMilli.ceilQuotient(newDebt - toleranceTicks);
         long[] kept = state == null ? new long[] {nowNanos} : state;
         return new Step(false, kept, remaining(debt), retry, millisOf(debt));
+    }
+
+    @Override
+    public long spend(long state, long nowMillis, long cost) {
+        if (cost > spec.burst()) {
+            return REFUSED;
+        }
+        long nowNanos = nowMillis * NANOS_PER_MILLI;
+        if (nanosPerTick != 0) {
+            long base = Math.max(state, nowNanos);
+            // cost <= burst, so cost * T <= tau < 2^62, and base < 2^62: no overflow
+            if (nowNanos >= 0 && base < FAST_LIMIT && byNanosPerTick.divides(base - nowNanos)) {
+                long newTat = base + cost * unitNanos;
+                return newTat - nowNanos <= toleranceNanos ? newTat : REFUSED;
+            }
+        }
+        long newDebt = saturatedAdd(debtTicks(state, nowNanos), saturatedMultiply(cost, unitTicks));
+        return newDebt <= toleranceTicks ? saturatedAdd(nowNanos, nanosOf(newDebt)) : REFUSED;
+    }
+
+    @Override
+    public <T> T answer(long state, long nowMillis, long cost, Answer<T> to) {
+        long nowNanos = nowMillis * NANOS_PER_MILLI;
+        if (nanosPerTick != 0 && cost <= spec.burst()) {
+            long base = Math.max(state, nowNanos);
+            if (nowNanos >= 0 && base < FAST_LIMIT && byNanosPerTick.divides(base - nowNanos)) {
+                // the tick path's answer in nanoseconds: ticks * nanosPerTick = nanos, M * nanosPerTick = 10^6
+                long debt = base - nowNanos;
+                long newDebt = debt + cost * unitNanos;
+                if (newDebt <= toleranceNanos) {
+                    return to.of(true, byUnitNanos.quotient(toleranceNanos - newDebt), 0, ceilMillis(newDebt));
+                }
+                long remaining = debt >= toleranceNanos ? 0 : byUnitNanos.quotient(toleranceNanos - debt);
+                return to.of(false, remaining, ceilMillis(newDebt - toleranceNanos), ceilMillis(debt));
+            }
+        }
+        long debt = debtTicks(state, nowNanos);
+        if (cost > spec.burst()) {
+            return to.of(false, remaining(debt), Step.NEVER, millisOf(debt));
+        }
+        long newDebt = saturatedAdd(debt, saturatedMultiply(cost, unitTicks));
+        if (newDebt <= toleranceTicks) {
+            return to.of(true, remaining(newDebt), 0, millisOf(newDebt));
+        }
+        return to.of(false, remaining(debt), byTicksPerMilli.ceilQuotient(newDebt - toleranceTicks), millisOf(debt));
+    }
+
+    @Override
+    public long refund(long state, long nowMillis, long cost) {
+        if (state == NONE) {
+            return NONE;
+        }
+        long nowNanos = nowMillis * NANOS_PER_MILLI;
+        long debt = Math.max(0, debtTicks(state, nowNanos) - saturatedMultiply(cost, unitTicks));
+        return saturatedAdd(nowNanos, nanosOf(debt));
+    }
+
+    @Override
+    public boolean isIdle(long state, long nowMillis) {
+        return state == NONE || state <= nowMillis * NANOS_PER_MILLI;
     }
 
     @Override
@@ -113,24 +202,42 @@ final class Gcra implements Limiter {
 
     /** tat - now in ticks, rounded down (exact when a tick is at least 1 ns); 0 when idle. */
     private long debtTicks(long[] state, long nowNanos) {
-        if (state == null) {
+        return debtTicks(state == null ? NONE : state[0], nowNanos);
+    }
+
+    private long debtTicks(long tat, long nowNanos) {
+        long ahead = saturatedSubtract(tat, nowNanos);
+        if (ahead <= 0) {
             return 0;
         }
-        long ahead = saturatedSubtract(state[0], nowNanos);
-        return ahead <= 0 ? 0 : mulDiv(ahead, ticksPerMilli, NANOS_PER_MILLI, false);
+        long product = ahead * ticksPerMilli;
+        if (Math.multiplyHigh(ahead, ticksPerMilli) == 0 && product >= 0) {
+            return product / NANOS_PER_MILLI; // a constant divisor: the JIT multiplies
+        }
+        return mulDiv(ahead, ticksPerMilli, NANOS_PER_MILLI, false);
     }
 
     /** Whole units that still fit under the tolerance with {@code debt} outstanding. */
     private long remaining(long debt) {
-        return debt >= toleranceTicks ? 0 : (toleranceTicks - debt) / unitTicks;
+        return debt >= toleranceTicks ? 0 : byUnitTicks.quotient(toleranceTicks - debt);
     }
 
+    /** ticks * 10^6 / M rounded up. */
     private long nanosOf(long ticks) {
+        long product = ticks * NANOS_PER_MILLI;
+        if (Math.multiplyHigh(ticks, NANOS_PER_MILLI) == 0 && product >= 0) {
+            return byTicksPerMilli.ceilQuotient(product);
+        }
         return mulDiv(ticks, NANOS_PER_MILLI, ticksPerMilli, true);
     }
 
+    /** Nanoseconds (0 to 2^63 - 10^6) to milliseconds, rounded up; a constant divisor, which the JIT multiplies. */
+    private static long ceilMillis(long nanos) {
+        return (nanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI;
+    }
+
     private long millisOf(long ticks) {
-        return ceilDiv(ticks, ticksPerMilli);
+        return byTicksPerMilli.ceilQuotient(ticks);
     }
 
     private static long ceilDiv(long a, long b) {

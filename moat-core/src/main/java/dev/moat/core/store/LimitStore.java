@@ -16,6 +16,14 @@ public interface LimitStore extends AutoCloseable {
      */
     LimitOutcome[] consume(List<LimitCall> calls, long nowMillis, boolean dryRun);
 
+    /**
+     * The same for a group of one limit (most restrictions have one): spends {@code call}'s cost if
+     * it is admitted. Stores may answer it without the list and array of the general form.
+     */
+    default LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
+        return consume(List.of(call), nowMillis, dryRun)[0];
+    }
+
     /** Takes one of {@code max} concurrent leases on {@code key}, each lapsing after {@code leaseMillis}. */
     LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis);
 

@@ -1,12 +1,10 @@
 package dev.moat.core.store;
 
-import dev.moat.core.limit.IdleAt;
 import dev.moat.core.limit.Leases;
 import dev.moat.core.limit.Limiter;
+import dev.moat.core.limit.ScalarLimiter;
 import dev.moat.core.limit.Step;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
@@ -20,16 +18,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 /*
  * How it works and why.
  *
- * Counters live in a ConcurrentHashMap from key to a Cell, a small mutable holder of one
- * immutable long[] state. A step looks the cell up (a lock-free get), reads the state, runs the
- * pure algorithm, and publishes the new array with a compare-and-set on the cell's field,
- * retried on conflict. The map itself is written only when a key appears or goes: an earlier
- * version published every step with ConcurrentHashMap.replace(key, old, new), which takes the
- * bin's monitor on every admitted call, and with two threads on one hot key throughput collapsed
- * (BENCHMARKS.md, Findings). There is no global lock; two threads contend only on one key's cell.
+ * Counters live in a ConcurrentHashMap of CounterCells. A cell holds the 128-bit keyed hash of
+ * its key (KeyHash: the text is not kept, which is most of what a key used to cost; see KeyHash
+ * for why a hash is safe) and the state, and is its own map key, so a tracked key is one map
+ * node and one cell (about 85 bytes, moat-bench HeapPerKey). A GCRA cell keeps its state (the
+ * TAT) as an unboxed long; other algorithms keep an immutable long[]. A step looks the cell up
+ * (a lock-free get by the LimitCall's hash, computed once per call), runs the pure algorithm,
+ * and, when it admits, publishes the new state with a compare-and-set on the cell, retried on
+ * conflict; a refusal writes nothing. For GCRA the store first asks the limiter for its answer
+ * and then for the new TAT (ScalarLimiter), so an admitted call allocates only its outcome. The
+ * map itself is written only when a key appears or goes: an earlier version published every
+ * step with ConcurrentHashMap.replace(key, old, new), which takes the bin's monitor on every
+ * admitted call, and with two threads on one hot key throughput collapsed. There is no global
+ * lock; two threads contend only on one key's cell. A limit whose algorithm changed on a reload
+ * (same id) meets a cell of the other layout: it is retired and replaced by a fresh one.
  *
- * A cell is removed in two moves: first its state is compare-and-set to RETIRED (a shared
- * zero-length array, compared by identity), then the entry is removed with remove(key, cell).
+ * A cell is removed in two moves: first its state is compare-and-set to RETIRED (a sentinel
+ * never stored otherwise), then the entry is removed if the map still holds that very cell (not
+ * remove(key, value): cells of one hash are equal, and a fresh cell may have replaced this one).
  * Retiring from the state the remover looked at means a spend that got in first makes the
  * retirement fail (nothing is dropped that is not idle, or that the eviction did not choose),
  * and a spend that comes after finds RETIRED, so it cannot update a cell that is leaving the map
@@ -57,20 +63,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The embedded limit store: this node's memory, lock-free per key, bounded. */
 public final class MemoryLimitStore implements LimitStore {
     /**
-     * Default cap on tracked keys: about 150 MB of heap, at the 149 bytes per key that moat-bench's
-     * HeapPerKey measures for GCRA counters with keys of 30 to 38 characters (longer keys cost more).
+     * Default cap on tracked keys: about 85 MB of heap, at the 85 bytes per key that moat-bench's
+     * HeapPerKey measures for GCRA counters (the same for any key length: the store keeps a hash of
+     * the key, not its text; window algorithms add their state array).
      */
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     private static final int SWEEP_SAMPLE = 32;
-    /** The state of a cell that is being removed; compared by identity, never given to a limiter. */
-    private static final long[] RETIRED = new long[0];
-
-    private final ConcurrentHashMap<String, Cell> counters = new ConcurrentHashMap<>();
+    /** Each cell is its own key: the map's key and value are the same object. */
+    private final ConcurrentHashMap<KeyHash, CounterCell> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, long[]> leases = new ConcurrentHashMap<>();
     private final int maxKeys;
     private final AtomicInteger evictions = new AtomicInteger();
-    private final Sampler<Cell> counterSampler = new CounterSampler(counters);
-    private final Sampler<long[]> leaseSampler = new LeaseSampler(leases);
+    private final Sampler<KeyHash, CounterCell> counterSampler = new CounterSampler(counters);
+    private final Sampler<String, long[]> leaseSampler = new LeaseSampler(leases);
 
     public MemoryLimitStore() {
         this(DEFAULT_MAX_KEYS);
@@ -83,29 +88,6 @@ public final class MemoryLimitStore implements LimitStore {
         this.maxKeys = maxKeys;
     }
 
-    /** One key's counter: the state, replaced whole by compare-and-set; RETIRED once it is leaving the map. */
-    private static final class Cell {
-        private static final VarHandle STATE;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(Cell.class, "state", long[].class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private volatile long[] state;
-
-        Cell(long[] state) {
-            this.state = state;
-        }
-
-        boolean compareAndSet(long[] expected, long[] next) {
-            return STATE.compareAndSet(this, expected, next);
-        }
-    }
-
     @Override
     public LimitOutcome[] consume(List<LimitCall> calls, long nowMillis, boolean dryRun) {
         int n = calls.size();
@@ -114,9 +96,8 @@ public final class MemoryLimitStore implements LimitStore {
         for (int i = 0; i < n; i++) {
             LimitCall call = calls.get(i);
             boolean spend = !dryRun && refusedAt < 0;
-            Step step = spend ? spend(call, nowMillis) : peek(call, nowMillis);
-            out[i] = new LimitOutcome(step.allowed(), step.remaining(), step.retryAfterMillis(), step.resetMillis());
-            if (!step.allowed() && refusedAt < 0) {
+            out[i] = spend ? spend(call, nowMillis) : peek(call, nowMillis);
+            if (!out[i].allowed() && refusedAt < 0) {
                 refusedAt = i;
             }
         }
@@ -128,74 +109,161 @@ public final class MemoryLimitStore implements LimitStore {
         return out;
     }
 
-    private Step peek(LimitCall call, long nowMillis) {
-        Cell c = counters.get(call.key());
-        long[] state = c == null ? null : c.state;
-        return call.limiter().consume(state == RETIRED ? null : state, nowMillis, call.cost());
+    /** One limit: no list, no array, nothing to refund. */
+    @Override
+    public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
+        return dryRun ? peek(call, nowMillis) : spend(call, nowMillis);
     }
 
-    private Step spend(LimitCall call, long nowMillis) {
-        Limiter limiter = call.limiter();
-        String key = call.key();
+    private LimitOutcome peek(LimitCall call, long nowMillis) {
+        CounterCell found = counters.get(call.keyHash());
+        if (call.limiter() instanceof ScalarLimiter g) {
+            long tat = found instanceof CounterCell.Tat c ? c.tat : ScalarLimiter.NONE;
+            return g.answer(tat == CounterCell.Tat.RETIRED ? ScalarLimiter.NONE : tat, nowMillis, call.cost(),
+                    LimitOutcome::new);
+        }
+        long[] state = found instanceof CounterCell.Array c ? c.state : null;
+        return outcome(call.limiter().consume(state == CounterCell.Array.RETIRED ? null : state, nowMillis, call.cost()));
+    }
+
+    private static LimitOutcome outcome(Step step) {
+        return new LimitOutcome(step.allowed(), step.remaining(), step.retryAfterMillis(), step.resetMillis());
+    }
+
+    private LimitOutcome spend(LimitCall call, long nowMillis) {
+        return call.limiter() instanceof ScalarLimiter g ? spendScalar(g, call, nowMillis) : spendArray(call, nowMillis);
+    }
+
+    /** The hot path: one lock-free map lookup, the pure step on a long, one compare-and-set. */
+    private LimitOutcome spendScalar(ScalarLimiter g, LimitCall call, long nowMillis) {
+        KeyHash key = call.keyHash();
+        long cost = call.cost();
         while (true) {
-            Cell c = counters.get(key);
-            if (c == null) {
+            CounterCell found = counters.get(key);
+            if (found == null) {
+                long next = g.spend(ScalarLimiter.NONE, nowMillis, cost);
+                if (next == ScalarLimiter.REFUSED || insert(new CounterCell.Tat(key, next), nowMillis)) {
+                    return g.answer(ScalarLimiter.NONE, nowMillis, cost, LimitOutcome::new);
+                }
+                continue;
+            }
+            if (!(found instanceof CounterCell.Tat c)) {
+                evict(found); // another algorithm's state under this key (changed on a reload): start fresh
+                continue;
+            }
+            while (true) {
+                long old = c.tat;
+                if (old == CounterCell.Tat.RETIRED) {
+                    remove(c); // help the remover, then start again on a fresh cell
+                    break;
+                }
+                LimitOutcome answer = g.answer(old, nowMillis, cost, LimitOutcome::new);
+                if (!answer.allowed() || c.compareAndSet(old, g.spend(old, nowMillis, cost))) {
+                    return answer; // a refusal (the hot path in a flood) computes once and writes nothing
+                }
+            }
+        }
+    }
+
+    private LimitOutcome spendArray(LimitCall call, long nowMillis) {
+        Limiter limiter = call.limiter();
+        KeyHash key = call.keyHash();
+        while (true) {
+            CounterCell found = counters.get(key);
+            if (found == null) {
                 Step step = limiter.consume(null, nowMillis, call.cost());
-                if (!step.allowed()) {
-                    return step;
+                if (!step.allowed() || insert(new CounterCell.Array(key, step.state()), nowMillis)) {
+                    return outcome(step);
                 }
-                fit(nowMillis, 1);
-                if (counters.putIfAbsent(key, new Cell(step.state())) == null) {
-                    fit(nowMillis, 0);
-                    return step;
-                }
+                continue;
+            }
+            if (!(found instanceof CounterCell.Array c)) {
+                evict(found);
                 continue;
             }
             while (true) {
                 long[] old = c.state;
-                if (old == RETIRED) {
-                    counters.remove(key, c); // help the remover, then start again on a fresh cell
+                if (old == CounterCell.Array.RETIRED) {
+                    remove(c);
                     break;
                 }
                 Step step = limiter.consume(old, nowMillis, call.cost());
                 if (!step.allowed() || c.compareAndSet(old, step.state())) {
-                    return step;
+                    return outcome(step);
                 }
             }
         }
+    }
+
+    /** Adds a new key's cell unless another thread added the key first; keeps the cap. */
+    private boolean insert(CounterCell fresh, long nowMillis) {
+        fit(nowMillis, 1);
+        if (counters.putIfAbsent(fresh, fresh) != null) {
+            return false;
+        }
+        fit(nowMillis, 0);
+        return true;
     }
 
     private void refund(LimitCall call, long nowMillis) {
-        Limiter limiter = call.limiter();
-        String key = call.key();
+        CounterCell found = counters.get(call.keyHash());
+        if (found instanceof CounterCell.Tat c && call.limiter() instanceof ScalarLimiter g) {
+            refundScalar(g, c, call.cost(), nowMillis);
+        } else if (found instanceof CounterCell.Array c && !(call.limiter() instanceof ScalarLimiter)) {
+            refundArray(call.limiter(), c, call.cost(), nowMillis);
+        }
+        // no cell, or another layout: the spend being refunded is not there to give back
+    }
+
+    private void refundScalar(ScalarLimiter g, CounterCell.Tat c, long cost, long nowMillis) {
         while (true) {
-            Cell c = counters.get(key);
-            if (c == null) {
+            long old = c.tat;
+            if (old == CounterCell.Tat.RETIRED) {
+                remove(c);
                 return;
             }
-            long[] old = c.state;
-            if (old == RETIRED) {
-                counters.remove(key, c);
-                continue;
-            }
-            long[] next = limiter.refund(old, nowMillis, call.cost());
-            if (limiter.isIdle(next, nowMillis)) {
-                if (retire(key, c, old)) {
-                    return;
+            long next = g.refund(old, nowMillis, cost);
+            boolean idle = g.isIdle(next, nowMillis);
+            if (c.compareAndSet(old, idle ? CounterCell.Tat.RETIRED : next)) {
+                if (idle) {
+                    remove(c);
                 }
-            } else if (c.compareAndSet(old, next)) {
                 return;
             }
         }
     }
 
-    /** Retires {@code c} if it still holds {@code state}, then removes it; false if the state moved on. */
-    private boolean retire(String key, Cell c, long[] state) {
-        if (!c.compareAndSet(state, RETIRED)) {
-            return false;
+    private void refundArray(Limiter limiter, CounterCell.Array c, long cost, long nowMillis) {
+        while (true) {
+            long[] old = c.state;
+            if (old == CounterCell.Array.RETIRED) {
+                remove(c);
+                return;
+            }
+            long[] next = limiter.refund(old, nowMillis, cost);
+            boolean idle = limiter.isIdle(next, nowMillis);
+            if (c.compareAndSet(old, idle ? CounterCell.Array.RETIRED : next)) {
+                if (idle) {
+                    remove(c);
+                }
+                return;
+            }
         }
-        counters.remove(key, c);
-        return true;
+    }
+
+    /**
+     * Removes this very cell. Not {@code remove(c, c)}: a cell equals every cell of the same key
+     * hash, and by now a fresh cell for the key may have taken this one's place.
+     */
+    private void remove(CounterCell c) {
+        counters.computeIfPresent(c, (k, v) -> v == c ? null : v);
+    }
+
+    /** Retires and removes {@code c} whatever it holds; false if somebody else retired it first. */
+    private boolean evict(CounterCell c) {
+        boolean retired = c.retire();
+        remove(c);
+        return retired;
     }
 
     /** Keeps the tracked keys at or under the cap with {@code room} more to come. */
@@ -221,8 +289,8 @@ public final class MemoryLimitStore implements LimitStore {
 
     /** The live sampled entry with the least time until idle. */
     private static final class Victim {
-        Sampler<?> sampler;
-        String key;
+        Sampler<?, ?> sampler;
+        Object key;
         Object value;
         long debt = Long.MAX_VALUE;
 
@@ -231,57 +299,41 @@ public final class MemoryLimitStore implements LimitStore {
         }
 
         @SuppressWarnings("unchecked")
-        private <V> boolean evict(Sampler<V> s) {
-            return s.evict(key, (V) value);
+        private <K, V> boolean evict(Sampler<K, V> s) {
+            return s.evict((K) key, (V) value);
         }
     }
 
     /** The counters as the sweep sees them: a retired cell is skipped, removal retires first. */
-    private final class CounterSampler extends Sampler<Cell> {
-        CounterSampler(ConcurrentHashMap<String, Cell> map) {
+    private final class CounterSampler extends Sampler<KeyHash, CounterCell> {
+        CounterSampler(ConcurrentHashMap<KeyHash, CounterCell> map) {
             super(map);
         }
 
         @Override
-        long[] state(Cell c) {
-            long[] state = c.state;
-            return state == RETIRED ? null : state;
+        long idleAt(CounterCell c) {
+            return c.idleAtMillis();
         }
 
         @Override
-        long idleAt(long[] state) {
-            return IdleAt.millis(state);
-        }
-
-        @Override
-        boolean dropIdle(String key, Cell c, long[] state) {
-            return retire(key, c, state);
-        }
-
-        @Override
-        boolean evict(String key, Cell c) {
-            while (true) {
-                long[] state = c.state;
-                if (state == RETIRED) {
-                    counters.remove(key, c);
-                    return false; // somebody else removed it
-                }
-                if (retire(key, c, state)) {
-                    return true;
-                }
+        boolean dropIdle(KeyHash key, CounterCell c, long nowMillis) {
+            if (!c.retireIfIdle(nowMillis)) {
+                return false;
             }
+            remove(c);
+            return true;
+        }
+
+        @Override
+        boolean evict(KeyHash key, CounterCell c) {
+            return MemoryLimitStore.this.evict(c);
         }
     }
 
     /** The lease keys: immutable arrays in the map, removed by identity. */
-    private static final class LeaseSampler extends Sampler<long[]> {
+    private static final class LeaseSampler extends Sampler<String, long[]> {
         LeaseSampler(ConcurrentHashMap<String, long[]> map) {
             super(map);
-        }
-
-        @Override
-        long[] state(long[] pairs) {
-            return pairs;
         }
 
         @Override
@@ -290,8 +342,8 @@ public final class MemoryLimitStore implements LimitStore {
         }
 
         @Override
-        boolean dropIdle(String key, long[] pairs, long[] state) {
-            return map.remove(key, pairs);
+        boolean dropIdle(String key, long[] pairs, long nowMillis) {
+            return map.remove(key, pairs); // only if unchanged: immutable, so still lapsed
         }
 
         @Override
@@ -301,32 +353,29 @@ public final class MemoryLimitStore implements LimitStore {
     }
 
     /** A cursor over one map that survives between sweeps; used under the store's lock only. */
-    private abstract static class Sampler<V> {
-        final ConcurrentHashMap<String, V> map;
-        private Iterator<Map.Entry<String, V>> cursor;
+    private abstract static class Sampler<K, V> {
+        final ConcurrentHashMap<K, V> map;
+        private Iterator<Map.Entry<K, V>> cursor;
 
-        Sampler(ConcurrentHashMap<String, V> map) {
+        Sampler(ConcurrentHashMap<K, V> map) {
             this.map = map;
         }
 
-        /** The state held by {@code v}, or null if it is being removed. */
-        abstract long[] state(V v);
+        /** The epoch millisecond at which {@code v} is back to full, or CounterCell.LEAVING if it is being removed. */
+        abstract long idleAt(V v);
 
-        /** The epoch millisecond at which {@code state} is back to full. */
-        abstract long idleAt(long[] state);
-
-        /** Removes the entry if it still holds {@code state}; true if it did. */
-        abstract boolean dropIdle(String key, V v, long[] state);
+        /** Removes the entry if it is still back to full at {@code nowMillis}; true if it did. */
+        abstract boolean dropIdle(K key, V v, long nowMillis);
 
         /** Removes the entry whatever it holds now; true if this call removed it. */
-        abstract boolean evict(String key, V v);
+        abstract boolean evict(K key, V v);
 
         /** Samples a window and random entries, removes idle ones, offers the rest as victims. */
         int sweep(long nowMillis, Victim victim) {
             int want = Math.min(SWEEP_SAMPLE, map.size());
             int removed = 0;
             boolean wrapped = false;
-            Iterator<Map.Entry<String, V>> it = cursor;
+            Iterator<Map.Entry<K, V>> it = cursor;
             for (int seen = 0; seen < want; seen++) {
                 if (it == null || !it.hasNext()) {
                     if (wrapped) {
@@ -342,7 +391,7 @@ public final class MemoryLimitStore implements LimitStore {
             }
             cursor = it;
             for (int i = 0; i < want; i++) {
-                Map.Entry<String, V> e = randomEntry();
+                Map.Entry<K, V> e = randomEntry();
                 if (e != null) {
                     removed += consider(e, nowMillis, victim);
                 }
@@ -350,15 +399,15 @@ public final class MemoryLimitStore implements LimitStore {
             return removed;
         }
 
-        private int consider(Map.Entry<String, V> e, long nowMillis, Victim victim) {
+        private int consider(Map.Entry<K, V> e, long nowMillis, Victim victim) {
             V v = e.getValue();
-            long[] state = state(v);
-            if (state == null) {
+            long idleAt = idleAt(v);
+            if (idleAt == CounterCell.LEAVING) {
                 return 0;
             }
-            long debt = idleAt(state) - nowMillis;
+            long debt = idleAt - nowMillis;
             if (debt <= 0) {
-                return dropIdle(e.getKey(), v, state) ? 1 : 0;
+                return dropIdle(e.getKey(), v, nowMillis) ? 1 : 0;
             }
             if (debt < victim.debt) {
                 victim.debt = debt;
@@ -370,11 +419,11 @@ public final class MemoryLimitStore implements LimitStore {
         }
 
         /** An entry from a random bin or two of the map's table, or null if those were empty. */
-        private Map.Entry<String, V> randomEntry() {
-            Spliterator<Map.Entry<String, V>> part = map.entrySet().spliterator();
+        private Map.Entry<K, V> randomEntry() {
+            Spliterator<Map.Entry<K, V>> part = map.entrySet().spliterator();
             ThreadLocalRandom random = ThreadLocalRandom.current();
             while (part.estimateSize() > 2) {
-                Spliterator<Map.Entry<String, V>> upper = part.trySplit();
+                Spliterator<Map.Entry<K, V>> upper = part.trySplit();
                 if (upper == null) {
                     break;
                 }
@@ -383,7 +432,7 @@ public final class MemoryLimitStore implements LimitStore {
                 }
             }
             @SuppressWarnings("unchecked")
-            Map.Entry<String, V>[] found = new Map.Entry[1];
+            Map.Entry<K, V>[] found = new Map.Entry[1];
             return part.tryAdvance(e -> found[0] = e) ? found[0] : null;
         }
     }

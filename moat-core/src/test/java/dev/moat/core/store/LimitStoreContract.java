@@ -87,6 +87,24 @@ public abstract class LimitStoreContract {
         return store.consume(List.of(new LimitCall(key, limiter, cost)), now, true)[0];
     }
 
+    /** The single-limit form answers exactly as a group of one, spends the same, and a dry run spends nothing. */
+    @Test
+    void aSingleCallAnswersAsAGroupOfOne() {
+        Limiter[] limiters = {LimitSpec.gcra(3, HOUR).limiter(), LimitSpec.gcra(7, 5 * MINUTE, 2).limiter(),
+                LimitSpec.fixedWindow(3, HOUR).limiter(), LimitSpec.slidingWindow(3, HOUR, 0).limiter()};
+        for (int l = 0; l < limiters.length; l++) {
+            String single = key("single-" + l);
+            String group = key("group-" + l);
+            for (int i = 0; i < 6; i++) {
+                LimitOutcome dry = store.consume(new LimitCall(single, limiters[l], 1), now, true);
+                assertThat(dry).as("dry run %d of limiter %d", i, l).isEqualTo(peek(group, limiters[l], 1));
+                LimitOutcome one = store.consume(new LimitCall(single, limiters[l], 1), now, false);
+                assertThat(one).as("call %d of limiter %d", i, l).isEqualTo(consume(group, limiters[l]));
+                advance(i == 3 ? 30 * MINUTE : 1000);
+            }
+        }
+    }
+
     private void fill(String key, Limiter limiter, int n) {
         for (int i = 0; i < n; i++) {
             assertThat(consume(key, limiter).allowed()).as("hit %d of %d on %s", i + 1, n, key).isTrue();

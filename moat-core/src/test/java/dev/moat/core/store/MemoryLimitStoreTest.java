@@ -138,6 +138,20 @@ class MemoryLimitStoreTest extends LimitStoreContract {
         assertThat(s.trackedKeys()).isLessThanOrEqualTo(500);
     }
 
+    /** A reload that changes a limit's algorithm but not its id meets the other algorithm's cell. */
+    @Test
+    void aKeyWhoseAlgorithmChangesStartsFreshInOneEntry() {
+        MemoryLimitStore s = new MemoryLimitStore();
+        Limiter gcra = LimitSpec.gcra(2, HOUR).limiter();
+        Limiter fixed = LimitSpec.fixedWindow(2, HOUR).limiter();
+        for (Limiter l : new Limiter[] {gcra, fixed, gcra}) {
+            assertThat(spend(s, "k", l, 1, now).allowed()).isTrue();
+            assertThat(spend(s, "k", l, 1, now).allowed()).isTrue();
+            assertThat(spend(s, "k", l, 1, now).allowed()).isFalse();
+            assertThat(s.trackedKeys()).isEqualTo(1);
+        }
+    }
+
     @Test
     void leaseIdsRoundTripAndAnythingElseDecodesToNothing() {
         String id = MemoryLimitStore.encodeLease("concurrent:user:alice", 0xCAFEL);
