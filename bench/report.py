@@ -353,7 +353,8 @@ def http_summary(name):
     return {"rps": statistics.median(r["rps"] for r in runs), "min": min(r["rps"] for r in runs),
             "max": max(r["rps"] for r in runs), "n": len(runs),
             "p99": statistics.median(r["p99"] for r in runs if r["p99"] is not None),
-            "cpu_us_all": (sum(r["cpu_s"] for r in cpu) * 1e6 / sum(r["requests"] for r in cpu)) if cpu else None,
+            "cpu_us_all": (sum(r["cpu_s"] for r in cpu) * 1e6 / sum(r["requests"] for r in cpu))
+            if cpu and sum(r["requests"] for r in cpu) > 0 else None,
             # the least disturbed round: another process on the core only ever adds CPU per request
             "cpu_us": min(r["cpu_s"] * 1e6 / r["requests"] for r in cpu if r["requests"] >= 1000 and r["cpu_s"] >= 0.1)
             if any(r["requests"] >= 1000 and r["cpu_s"] >= 0.1 for r in cpu) else None,
@@ -364,7 +365,7 @@ def http_summary(name):
 def paired_ratio(a, b):
     """Median over rounds of a's req/s ÷ b's in the same round (they ran one after the other)."""
     ra, rb = http_runs.get(a, {}), http_runs.get(b, {})
-    rounds = sorted(set(ra) & set(rb))
+    rounds = sorted(i for i in set(ra) & set(rb) if rb[i]["rps"] > 0)  # a round with no answers has no ratio
     if not rounds:
         return None, None, None
     rs = [ra[i]["rps"] / rb[i]["rps"] for i in rounds]
