@@ -505,7 +505,7 @@ w("(`INFO commandstats`, `INFO cpu`) and the client's CPU time are taken per sid
 w("")
 if redis:
     callers = int(next(res.get(f"{label}_callers", 0) for label, res in redis.items()))
-    w(f"{callers} concurrent callers on every side (the server's worker pool has 16 threads).")
+    w(f"{callers} concurrent callers on every side, the same for each (`REDIS_CALLERS`).")
     w("")
     w("| keys | Moat | bucket4j-lettuce | bare Lettuce | redis-benchmark EVALSHA (runs) | Moat ÷ redis-benchmark | Moat ÷ bucket4j |")
     w("|---|---|---|---|---|---|---|")
