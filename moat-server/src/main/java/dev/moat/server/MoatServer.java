@@ -183,7 +183,8 @@ public final class MoatServer implements AutoCloseable {
         try {
             int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
             int port = sharedPort(s.port());
-            await(vertx.deployVerticle(() -> new ApiVerticle(api, s.host(), port, servers, admin::mount), // admin::mount: issue 8
+            await(vertx.deployVerticle(() -> new ApiVerticle(api, s.host(), port, servers, admin::mount, // admin::mount: issue 8
+                            s.idleTimeoutMillis()),
                     new DeploymentOptions().setInstances(instances)));
             if (servers.stream().mapToInt(HttpServer::actualPort).distinct().count() != 1) {
                 throw new IllegalStateException("the HTTP server instances did not share one port");

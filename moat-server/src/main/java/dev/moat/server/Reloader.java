@@ -81,6 +81,9 @@ final class Reloader implements ConfigControl {
         if (s.benchNoopEndpoint() != running.server().benchNoopEndpoint()) {
             restart.add("server.bench_noop_endpoint");
         }
+        if (s.idleTimeoutMillis() != running.server().idleTimeoutMillis()) {
+            restart.add("server.idle_timeout");
+        }
         if (!next.store().equals(running.store())) {
             restart.add("store");
         }
@@ -94,7 +97,8 @@ final class Reloader implements ConfigControl {
             restart.add("gateway");
         }
         ServerSettings effectiveServer = new ServerSettings(running.server().host(), running.server().port(), s.apiKeys(),
-                s.trustedProxies(), s.maxBodyBytes(), s.logMessageText(), running.server().benchNoopEndpoint());
+                s.trustedProxies(), s.maxBodyBytes(), s.logMessageText(), running.server().benchNoopEndpoint(),
+                running.server().idleTimeoutMillis());
         http.set(HttpSettings.of(effectiveServer));
         TrustedProxies.sync(trustedProxies, proxies);
         current = new MoatConfig(effectiveServer, running.store(), next.policy(), running.moderation(), running.webhook(),

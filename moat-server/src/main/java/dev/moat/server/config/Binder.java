@@ -131,7 +131,8 @@ final class Binder {
     // ------------------------------------------------------------------ server
 
     private ServerSettings server(Section s) {
-        s.allow("listen", "api_keys", "trusted_proxies", "max_body", "log_message_text", "bench_noop_endpoint");
+        s.allow("listen", "api_keys", "trusted_proxies", "max_body", "log_message_text", "bench_noop_endpoint",
+                "idle_timeout");
         ServerSettings d = ServerSettings.DEFAULTS;
         String host = d.host();
         int port = d.port();
@@ -201,9 +202,10 @@ final class Binder {
         long maxBody = s.size("max_body", d.maxBodyBytes(), 1);
         boolean logText = s.bool("log_message_text", d.logMessageText());
         boolean benchNoop = s.bool("bench_noop_endpoint", d.benchNoopEndpoint());
+        long idleTimeout = s.duration("idle_timeout", d.idleTimeoutMillis(), 1000);
         ServerSettings out;
         try {
-            out = new ServerSettings(host, port, keys, proxies, maxBody, logText, benchNoop);
+            out = new ServerSettings(host, port, keys, proxies, maxBody, logText, benchNoop, idleTimeout);
         } catch (IllegalArgumentException e) {
             s.fail(e);
             return d;

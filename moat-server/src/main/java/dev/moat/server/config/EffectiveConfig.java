@@ -125,6 +125,7 @@ public final class EffectiveConfig {
         out.put("max_body", Sizes.format(s.maxBodyBytes()));
         out.put("log_message_text", s.logMessageText());
         out.put("bench_noop_endpoint", s.benchNoopEndpoint());
+        out.put("idle_timeout", Durations.format(s.idleTimeoutMillis()));
         return out;
     }
 

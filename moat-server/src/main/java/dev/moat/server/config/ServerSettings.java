@@ -14,17 +14,30 @@ import java.util.List;
  * @param benchNoopEndpoint serve {@code POST /v1/noop}, a benchmarking aid that goes through the same
  *                       server, auth and body handling as {@code /v1/check} but decides nothing (off by
  *                       default; read at startup only)
+ * @param idleTimeoutMillis a connection that sends and receives nothing for this long is closed (120 s
+ *                       by default; slow and idle clients cannot hold connections for ever; read at
+ *                       startup only)
  */
 public record ServerSettings(String host, int port, List<ApiKey> apiKeys, List<String> trustedProxies, long maxBodyBytes,
-                             boolean logMessageText, boolean benchNoopEndpoint) {
+                             boolean logMessageText, boolean benchNoopEndpoint, long idleTimeoutMillis) {
+
+    /** 120 s: longer than any answer takes, short enough that held sockets are returned. */
+    public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 120_000;
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 7878, List.of(), List.of(), 64 * 1024,
-            false, false);
+            false, false, DEFAULT_IDLE_TIMEOUT_MILLIS);
 
     /** Settings without the benchmarking endpoint (the common case). */
     public ServerSettings(String host, int port, List<ApiKey> apiKeys, List<String> trustedProxies, long maxBodyBytes,
                           boolean logMessageText) {
-        this(host, port, apiKeys, trustedProxies, maxBodyBytes, logMessageText, false);
+        this(host, port, apiKeys, trustedProxies, maxBodyBytes, logMessageText, false, DEFAULT_IDLE_TIMEOUT_MILLIS);
+    }
+
+    /** Settings with the default idle timeout. */
+    public ServerSettings(String host, int port, List<ApiKey> apiKeys, List<String> trustedProxies, long maxBodyBytes,
+                          boolean logMessageText, boolean benchNoopEndpoint) {
+        this(host, port, apiKeys, trustedProxies, maxBodyBytes, logMessageText, benchNoopEndpoint,
+                DEFAULT_IDLE_TIMEOUT_MILLIS);
     }
 
     public ServerSettings {
@@ -38,6 +51,9 @@ public record ServerSettings(String host, int port, List<ApiKey> apiKeys, List<S
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
         if (maxBodyBytes < 1) {
             throw new IllegalArgumentException("server.max_body must be at least 1 byte, was " + maxBodyBytes);
+        }
+        if (idleTimeoutMillis < 1000) {
+            throw new IllegalArgumentException("server.idle_timeout must be at least 1s, was " + idleTimeoutMillis + "ms");
         }
     }
 

@@ -19,6 +19,7 @@ public final class ApiVerticle extends VerticleBase {
     private final int port;
     private final List<HttpServer> started;
     private java.util.function.Consumer<io.vertx.ext.web.Router> extraRoutes = r -> { }; // admin page (issue 8)
+    private long idleTimeoutMillis = dev.moat.server.config.ServerSettings.DEFAULT_IDLE_TIMEOUT_MILLIS;
 
     /** {@code started} collects every server that is listening (for the port, and for graceful shutdown). */
     public ApiVerticle(ApiRouter api, String host, int port, List<HttpServer> started) {
@@ -35,11 +36,18 @@ public final class ApiVerticle extends VerticleBase {
         this.extraRoutes = extraRoutes;
     }
 
+    /** As above, closing a connection that sends and receives nothing for {@code idleTimeoutMillis}. */
+    public ApiVerticle(ApiRouter api, String host, int port, List<HttpServer> started,
+                       java.util.function.Consumer<io.vertx.ext.web.Router> extraRoutes, long idleTimeoutMillis) {
+        this(api, host, port, started, extraRoutes);
+        this.idleTimeoutMillis = idleTimeoutMillis;
+    }
+
     @Override
     public Future<?> start() {
         HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost(host).setPort(port)
-                .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeoutMillis)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setCompressionSupported(false));
         io.vertx.ext.web.Router router = api.router(vertx);
         extraRoutes.accept(router); // admin page (issue 8)

@@ -294,6 +294,18 @@ class ConfigValidationTest {
     }
 
     @Test
+    void theIdleTimeoutIsTwoMinutesByDefaultAndAtLeastOneSecond() {
+        assertThat(Configs.parse("server: {}").server().idleTimeoutMillis()).isEqualTo(120_000);
+        assertThat(Configs.parse("server: {idle_timeout: 30s}").server().idleTimeoutMillis()).isEqualTo(30_000);
+        ConfigError e = Configs.error("server:\n  idle_timeout: 10ms\n");
+        assertThat(e.key()).isEqualTo("server.idle_timeout");
+        assertThat(e.line()).isEqualTo(2);
+        ConfigError word = Configs.error("server:\n  idle_timeout: soon\n");
+        assertThat(word.key()).isEqualTo("server.idle_timeout");
+        assertThat(word.message()).contains("'soon'");
+    }
+
+    @Test
     void recordValidationIsWrappedWithTheSectionKeyAndLine() {
         ConfigError e = error("""
                 server: {}

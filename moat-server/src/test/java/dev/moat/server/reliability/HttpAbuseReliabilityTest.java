@@ -6,7 +6,6 @@ import io.vertx.core.http.HttpMethod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the default 64 KiB body limit): bodies over the limit, headers and request lines over Vert.x's
  * limits, JSON bombs, the admin API without a key or with wrong ones, and slow or idle clients
  * holding connections while a good client keeps being answered. That slow and idle connections
- * are cut at the idle timeout (120 s) is checked with {@code -Dmoat.slow=true} and by the soak run.
+ * are cut at the idle timeout is checked by {@link IdleTimeoutReliabilityTest}.
  */
 class HttpAbuseReliabilityTest {
     static TestServer s;
@@ -255,38 +254,6 @@ class HttpAbuseReliabilityTest {
             trickling.set(false);
             pool.shutdownNow();
             held.forEach(RawHttp::close);
-        }
-    }
-
-    /**
-     * Slowloris proper: a client that sends one header byte every few seconds never completes a
-     * request. The server's idle timeout (120 s, ApiVerticle) is not reset by the trickle, so the
-     * connection is cut at 120 s like an idle one. Too slow for the default run (the soak run
-     * checks it too); run with {@code -Dmoat.slow=true}.
-     */
-    @Test
-    @EnabledIfSystemProperty(named = "moat.slow", matches = "true")
-    void aClientTricklingItsHeadersIsCutOffByTheIdleTimeout() {
-        try (RawHttp c = new RawHttp(port)) {
-            c.send("POST /v1/check HTTP/1.1\r\nHost: x\r\n");
-            long start = System.currentTimeMillis();
-            boolean closed = false;
-            while (!closed && System.currentTimeMillis() - start < 150_000) {
-                closed = !c.trySend("X") || c.closedWithin(2_000);
-            }
-            assertThat(closed).as("cut off within 150 s").isTrue();
-            assertThat(System.currentTimeMillis() - start).isGreaterThanOrEqualTo(110_000);
-        }
-    }
-
-    /** An idle connection is closed by the idle timeout (120 s): too slow for the default run. */
-    @Test
-    @EnabledIfSystemProperty(named = "moat.slow", matches = "true")
-    void anIdleConnectionIsClosedByTheIdleTimeout() {
-        try (RawHttp c = new RawHttp(port)) {
-            long start = System.currentTimeMillis();
-            assertThat(c.closedWithin(150_000)).as("closed within 150 s").isTrue();
-            assertThat(System.currentTimeMillis() - start).isGreaterThanOrEqualTo(110_000);
         }
     }
 
