@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
  * How it works and why.
  *
  * Each counter is one Redis string holding exactly the long[] state of the pure algorithm in
- * moat-core, and the Lua scripts (algorithms.lua) are line-by-line mirrors of Gcra, FixedWindow
- * and SlidingWindow, run atomically on the server with the caller's wall-clock milliseconds.
+ * moat-core, and the Lua scripts (gcra.lua, fixed.lua, sliding.lua) are line-by-line mirrors of
+ * Gcra, FixedWindow and SlidingWindow, run atomically on the server with the caller's wall-clock
+ * milliseconds. A script only carries the algorithms of the calls it is sent for (Script): Redis
+ * runs a script's whole text on every call, so each function it defines costs every check.
  * LuaAlgorithmsMatchCoreTest replays random timelines through both and demands identical answers.
  *
  * One round trip per check. All keys of a subject share a hash tag (KeyLayout), so all the limits

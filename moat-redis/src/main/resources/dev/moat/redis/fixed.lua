@@ -47,7 +47,7 @@ function fixed_write(key, st, now, slack)
     redis.call('DEL', key)
     return
   end
-  redis.call('SET', key, fmt(st[1]) .. ':' .. fmt(st[2]), 'PX', fmt(st[1] - now + slack))
+  redis.call('SET', key, format('%.0f:%.0f', st[1], st[2]), 'PX', st[1] - now + slack)
 end
 
 function fixed_refund(key, raw, now, cost, slack)

@@ -62,14 +62,13 @@ function gcra_write(key, debt, now, m, slack)
   if ns > 0 then
     idle_at = ms + 1
   end
-  -- ns (0 <= ns < 10^6) zero-padded to six digits: the text of 10^6 + ns without its leading 1
   local s
   if ms > 0 then
-    s = fmt(ms) .. sub(tostr(E6 + ns), 2)
+    s = format('%.0f%06d', ms, ns)
   else
-    s = tostr(ns)
+    s = format('%d', ns)
   end
-  redis.call('SET', key, s, 'PX', fmt(idle_at - now + slack))
+  redis.call('SET', key, s, 'PX', idle_at - now + slack)
 end
 
 function gcra_refund(key, raw, now, cost, m, p, slack)

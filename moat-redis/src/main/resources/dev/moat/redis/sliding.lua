@@ -115,8 +115,8 @@ function sw_write(key, s, now, n, slack)
   for i = 3, n + 2 do
     parts[#parts + 1] = fmt(s[i])
   end
-  redis.call('SET', key, fmt(s[1]) .. ':' .. fmt(s[2]) .. ':' .. table.concat(parts, ','),
-    'PX', fmt(s[1] - now + slack))
+  redis.call('SET', key, format('%.0f:%.0f:', s[1], s[2]) .. table.concat(parts, ','),
+    'PX', s[1] - now + slack)
 end
 
 function sw_refund(key, raw, now, cost, prec, n, slack)
