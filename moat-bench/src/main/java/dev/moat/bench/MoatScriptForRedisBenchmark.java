@@ -2,12 +2,10 @@ package dev.moat.bench;
 
 import dev.moat.core.limit.LimitSpec;
 import dev.moat.core.store.LimitOutcome;
+import dev.moat.redis.RedisLimitStore;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,8 +14,8 @@ import java.util.List;
 
 /**
  * What {@code redis-benchmark} runs as the ceiling of Moat's Redis path: Moat's own consume script
- * (the text moat-redis sends: the {@code algorithms.lua} prelude, then {@code consume.lua}, read
- * from the same jar), loaded with SCRIPT LOAD, and the arguments Moat sends for one check of one
+ * (the text moat-redis sends for a group of GCRA calls: the prelude, GCRA's section, the dispatch
+ * and {@code consume.lua}, as {@code RedisLimitStore.consumeScript('g')} assembles it), loaded with SCRIPT LOAD, and the arguments Moat sends for one check of one
  * GCRA limit, with the caller's "now" fixed (redis-benchmark repeats one command line).
  *
  * <p>Before printing, it proves the equivalence on the live Redis: Moat's store and a plain
@@ -34,7 +32,7 @@ final class MoatScriptForRedisBenchmark {
 
     /** Prints SHA, KEY_HOT, KEY_MANY and ARGS lines for bench/run.sh, or fails if not equivalent. */
     static void print(String hostPort, String keyPrefix, LimitSpec spec) {
-        String body = resource("algorithms") + resource("consume");
+        String body = RedisLimitStore.consumeScript('g');
         String[] subjects = {"ip:equivalence-moat"};
         try (MoatRedisSide moat = new MoatRedisSide(hostPort, keyPrefix, subjects, spec);
              RedisCommandStats stats = new RedisCommandStats(hostPort)) {
@@ -76,7 +74,7 @@ final class MoatScriptForRedisBenchmark {
 
     /** Loads Moat's consume script (SCRIPT LOAD) and returns its SHA. */
     static String load(RedisCommandStats redis) {
-        return redis.connection().sync().scriptLoad(resource("algorithms") + resource("consume"));
+        return redis.connection().sync().scriptLoad(RedisLimitStore.consumeScript('g'));
     }
 
     /**
@@ -113,18 +111,6 @@ final class MoatScriptForRedisBenchmark {
     private static void require(boolean ok, String what) {
         if (!ok) {
             throw new IllegalStateException("redis-benchmark's script is not equivalent to Moat's check: " + what);
-        }
-    }
-
-    private static String resource(String name) {
-        String path = "dev/moat/redis/" + name + ".lua";
-        try (InputStream in = MoatScriptForRedisBenchmark.class.getClassLoader().getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("missing " + path + " on the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The script arguments of one limit, computed once per {@link LimitSpec}: the algorithm letter and
- * four integer parameters (see algorithms.lua). GCRA's tick arithmetic is reduced here exactly as
+ * four integer parameters (see prelude.lua). GCRA's tick arithmetic is reduced here exactly as
  * {@code Gcra} does it: max/per in lowest terms M/P, tolerance = burst * P.
  */
 final class LimitArgs {

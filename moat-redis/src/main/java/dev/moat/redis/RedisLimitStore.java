@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
  * How it works and why.
  *
  * Each counter is one Redis string holding exactly the long[] state of the pure algorithm in
- * moat-core, and the Lua scripts (algorithms.lua) are line-by-line mirrors of Gcra, FixedWindow
- * and SlidingWindow, run atomically on the server with the caller's wall-clock milliseconds.
+ * moat-core, and the Lua scripts (gcra.lua, fixed.lua, sliding.lua) are line-by-line mirrors of
+ * Gcra, FixedWindow and SlidingWindow, run atomically on the server with the caller's wall-clock
+ * milliseconds. A script only carries the algorithms of the calls it is sent for (Script): Redis
+ * runs a script's whole text on every call, so each function it defines costs every check.
  * LuaAlgorithmsMatchCoreTest replays random timelines through both and demands identical answers.
  *
  * One round trip per check. All keys of a subject share a hash tag (KeyLayout), so all the limits
@@ -457,7 +459,7 @@ public final class RedisLimitStore implements LimitStore {
             ks[i] = p.key();
             p.args().put(argv, 3 + 6 * i, p.call().cost());
         }
-        return redis.script(Script.CONSUME, ScriptOutputType.MULTI, ks, argv);
+        return redis.script(Script.consume(algorithms(group)), ScriptOutputType.MULTI, ks, argv);
     }
 
     private CompletableFuture<Object> runRefund(List<Prepared> group, long now) {
@@ -470,7 +472,28 @@ public final class RedisLimitStore implements LimitStore {
             ks[i] = p.key();
             p.args().put(argv, 2 + 6 * i, p.call().cost());
         }
-        return redis.script(Script.REFUND, ScriptOutputType.INTEGER, ks, argv);
+        return redis.script(Script.refund(algorithms(group)), ScriptOutputType.INTEGER, ks, argv);
+    }
+
+    /** The algorithms of a group's calls, as Script bits: the script variant that defines only those. */
+    private static int algorithms(List<Prepared> group) {
+        int bits = 0;
+        for (Prepared p : group) {
+            bits |= Script.bit(p.args().algorithm);
+        }
+        return bits;
+    }
+
+    /**
+     * The text of the consume script Moat sends for calls of the given algorithms ('g', 'f', 's'),
+     * for benchmarks that run it by hand (redis-benchmark EVALSHA).
+     */
+    public static String consumeScript(char... algorithms) {
+        int bits = 0;
+        for (char a : algorithms) {
+            bits |= Script.bit(a);
+        }
+        return Script.text("consume", bits);
     }
 
     /** Fills outcomes from a consume reply; true when every call of the group was allowed. */

@@ -15,10 +15,16 @@ import java.util.HexFormat;
  */
 record Script(String name, String body, String sha) {
 
-    static final Script CONSUME = limit("consume");
-    static final Script REFUND = limit("refund");
-    static final Script SLICE_TAKE = limit("slice_take");
-    static final Script SLICE_RETURN = limit("slice_return");
+    /** Algorithm bits of a limit script variant: the sections it includes. */
+    static final int GCRA = 1;
+    static final int FIXED = 2;
+    static final int SLIDING = 4;
+    static final int ALL = GCRA | FIXED | SLIDING;
+
+    private static final Script[] CONSUME = variants("consume");
+    private static final Script[] REFUND = variants("refund");
+    static final Script SLICE_TAKE = limit("slice_take", ALL);
+    static final Script SLICE_RETURN = limit("slice_return", ALL);
     static final Script LEASE_ACQUIRE = plain("lease_acquire");
     static final Script LEASE_RELEASE = plain("lease_release");
     static final Script BAN_PUT = plain("ban_put");
@@ -28,9 +34,51 @@ record Script(String name, String body, String sha) {
     static final Script LOG_PRUNE = plain("log_prune");
     static final Script MAX_SET = plain("max_set");
 
-    /** A limit script: the shared algorithms prelude, then the script's own body. */
-    private static Script limit(String name) {
-        return of(name, resource("algorithms") + resource(name));
+    /** The consume script for calls whose algorithms are the bits of {@code algorithms}. */
+    static Script consume(int algorithms) {
+        return CONSUME[algorithms];
+    }
+
+    /** The refund script for calls whose algorithms are the bits of {@code algorithms}. */
+    static Script refund(int algorithms) {
+        return REFUND[algorithms];
+    }
+
+    /** The bit of an algorithm letter ('g', 'f', 's'). */
+    static int bit(char algorithm) {
+        return algorithm == 'g' ? GCRA : algorithm == 'f' ? FIXED : SLIDING;
+    }
+
+    private static Script[] variants(String name) {
+        Script[] v = new Script[ALL + 1];
+        for (int algorithms = 1; algorithms <= ALL; algorithms++) {
+            v[algorithms] = limit(name, algorithms);
+        }
+        return v;
+    }
+
+    /**
+     * A limit script: the prelude, the sections of the given algorithms only, the dispatch, then
+     * the script's own body. Redis runs the whole text on every call, defining every function in
+     * it anew, so leaving out the algorithms a call cannot meet is what keeps a check cheap.
+     */
+    static Script limit(String name, int algorithms) {
+        return of(name, text(name, algorithms));
+    }
+
+    /** The text of a limit script (public through RedisLimitStore for the benchmark). */
+    static String text(String name, int algorithms) {
+        StringBuilder b = new StringBuilder(resource("prelude"));
+        if ((algorithms & GCRA) != 0) {
+            b.append(resource("gcra"));
+        }
+        if ((algorithms & FIXED) != 0) {
+            b.append(resource("fixed"));
+        }
+        if ((algorithms & SLIDING) != 0) {
+            b.append(resource("sliding"));
+        }
+        return b.append(resource("dispatch")).append(resource(name)).toString();
     }
 
     private static Script plain(String name) {
