@@ -119,6 +119,9 @@ final class WsConnection {
         lastActivity = now;
         lastData = now;
         g.connections.add(this);
+        // each hop writes frames read on the other: one flush per event-loop turn, not per frame
+        Flushes.consolidate(client);
+        Flushes.consolidate(upstream);
         client.setWriteQueueMaxSize(64 * 1024);
         client.textMessageHandler(this::fromClient);
         client.binaryMessageHandler(this::fromClient);
