@@ -119,6 +119,9 @@ final class WsConnection {
         lastActivity = now;
         lastData = now;
         g.connections.add(this);
+        // each hop writes frames read on the other: one flush per event-loop turn, not per frame
+        Flushes.consolidate(client);
+        Flushes.consolidate(upstream);
         client.setWriteQueueMaxSize(64 * 1024);
         client.textMessageHandler(this::fromClient);
         client.binaryMessageHandler(this::fromClient);
@@ -205,7 +208,8 @@ final class WsConnection {
     private static final class Frame {
         final Object raw;
         SocketIo.Packet packet;
-        JsonNode json;
+        /** A JSON frame's values at the rules' pointers (see {@link FrameRules#reader}); null when not JSON. */
+        String[] values;
         ArrayNode args;
         String event;
         FrameRules.Compiled extractor;
@@ -272,11 +276,13 @@ final class WsConnection {
         }
         if (ws.format() != GatewaySettings.Format.TEXT && looksLikeJson(text)) {
             try {
-                f.json = Refusals.JSON.readTree(text);
-                f.event = JsonPointers.text(f.json, rules.type);
+                // only the pointers the rules read, in one streaming pass: no tree unless censored
+                f.values = rules.reader.read(text);
+                f.event = f.values[rules.typeAt];
                 f.extractor = rules.extractor(f.event);
             } catch (java.io.IOException | RuntimeException e) {
-                f.json = null;
+                f.values = null;
+                f.event = null;
             }
         }
         dataFrame(f);
@@ -371,11 +377,19 @@ final class WsConnection {
         CheckRequest.Message message = null;
         String action = rules.frames.action();
         if (ex != null) {
-            JsonNode root = socketIo ? f.args : f.json;
-            String text = JsonPointers.text(root, ex.text());
+            String text;
+            String to;
+            String room;
+            if (socketIo) {
+                text = JsonPointers.text(f.args, ex.text());
+                to = ex.to() == null ? null : JsonPointers.text(f.args, ex.to());
+                room = ex.room() == null ? null : JsonPointers.text(f.args, ex.room());
+            } else {
+                text = f.values == null ? null : f.values[ex.textAt()];
+                to = f.values == null || ex.toAt() < 0 ? null : f.values[ex.toAt()];
+                room = f.values == null || ex.roomAt() < 0 ? null : f.values[ex.roomAt()];
+            }
             if (text != null) {
-                String to = ex.to() == null ? null : JsonPointers.text(root, ex.to());
-                String room = ex.room() == null ? null : JsonPointers.text(root, ex.room());
                 message = new CheckRequest.Message(text, to, room, ex.spec().dm() || to != null);
             }
             action = ex.spec().action();
@@ -409,12 +423,24 @@ final class WsConnection {
                 forward(f.packet.withJson(all.toString()).encode());
                 return;
             }
-            if (!socketIo && f.json != null && JsonPointers.replace(f.json, f.extractor.text(), censored)) {
-                forward(f.json.toString());
-                return;
+            if (!socketIo && f.values != null) {
+                // censoring is rare: only now the frame becomes a tree
+                JsonNode json = readTree((String) f.raw);
+                if (json != null && JsonPointers.replace(json, f.extractor.text(), censored)) {
+                    forward(json.toString());
+                    return;
+                }
             }
         }
         forward(f.raw);
+    }
+
+    private static JsonNode readTree(String text) {
+        try {
+            return Refusals.JSON.readTree(text);
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private void forward(Object frame) {
