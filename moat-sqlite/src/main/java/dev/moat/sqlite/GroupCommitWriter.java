@@ -115,14 +115,7 @@ final class GroupCommitWriter {
     /** Commits and flushes what is queued, then ends the threads. The caller must stop submitting first. */
     void stop() {
         queue.add(STOP);
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
+        boolean interrupted = ThreadEnd.await(thread);
         syncer.stop();
         if (interrupted) {
             Thread.currentThread().interrupt();

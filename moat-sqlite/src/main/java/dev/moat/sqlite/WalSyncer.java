@@ -77,14 +77,7 @@ final class WalSyncer {
     /** Flushes and acknowledges everything handed over so far, then ends the thread. */
     void stop() {
         queue.add(STOP);
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
+        boolean interrupted = ThreadEnd.await(thread);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
