@@ -19,17 +19,30 @@ final class Messages {
     private record Fixed(String action, LimitSpec spec, boolean bytes) {
     }
 
+    /** The last sentence used, found by identity without hashing (the usual case: one limit refusing a flood). */
+    private record Last(String action, LimitSpec spec, boolean bytes, String base) {
+    }
+
+    private static volatile Last last;
+
     static String rateLimited(String action, LimitSpec spec, long retryAfterMillis, boolean bytes) {
         if (retryAfterMillis < 0) {
             return rateLimitedBuilt(action, spec, retryAfterMillis, bytes);
         }
-        Fixed key = new Fixed(action, spec, bytes);
-        String base = TOO_MANY.get(key);
-        if (base == null) {
-            base = tooMany(action, spec, bytes);
-            if (TOO_MANY.size() < MAX_KEPT) {
-                TOO_MANY.putIfAbsent(key, base);
+        Last l = last;
+        String base;
+        if (l != null && l.action() == action && l.spec() == spec && l.bytes() == bytes) {
+            base = l.base();
+        } else {
+            Fixed key = new Fixed(action, spec, bytes);
+            base = TOO_MANY.get(key);
+            if (base == null) {
+                base = tooMany(action, spec, bytes);
+                if (TOO_MANY.size() < MAX_KEPT) {
+                    TOO_MANY.putIfAbsent(key, base);
+                }
             }
+            last = new Last(action, spec, bytes, base);
         }
         return base + " Try again in " + duration(retryAfterMillis) + ".";
     }
