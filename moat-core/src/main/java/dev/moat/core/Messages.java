@@ -7,7 +7,55 @@ final class Messages {
     private Messages() {
     }
 
+    /**
+     * The fixed part of {@link #rateLimited} per (action, limit, bytes): the config holds few of
+     * them, and every refusal of a limit otherwise rebuilt the same sentence (the refused path of
+     * {@code POST /v1/check}). Bounded; beyond {@value #MAX_KEPT} entries, built per call.
+     */
+    private static final int MAX_KEPT = 4096;
+    private static final java.util.concurrent.ConcurrentMap<Fixed, String> TOO_MANY =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Fixed(String action, LimitSpec spec, boolean bytes) {
+    }
+
+    /** The last sentence used, found by identity without hashing (the usual case: one limit refusing a flood). */
+    private record Last(String action, LimitSpec spec, boolean bytes, String base) {
+    }
+
+    private static volatile Last last;
+
     static String rateLimited(String action, LimitSpec spec, long retryAfterMillis, boolean bytes) {
+        if (retryAfterMillis < 0) {
+            return rateLimitedBuilt(action, spec, retryAfterMillis, bytes);
+        }
+        Last l = last;
+        String base;
+        if (l != null && l.action() == action && l.spec() == spec && l.bytes() == bytes) {
+            base = l.base();
+        } else {
+            Fixed key = new Fixed(action, spec, bytes);
+            base = TOO_MANY.get(key);
+            if (base == null) {
+                base = tooMany(action, spec, bytes);
+                if (TOO_MANY.size() < MAX_KEPT) {
+                    TOO_MANY.putIfAbsent(key, base);
+                }
+            }
+            last = new Last(action, spec, bytes, base);
+        }
+        return base + " Try again in " + duration(retryAfterMillis) + ".";
+    }
+
+    private static String tooMany(String action, LimitSpec spec, boolean bytes) {
+        String what = bytes ? human(spec.max()) + " of " + action.replace('_', ' ')
+                : spec.max() + " " + action.replace('_', ' ') + (spec.max() == 1 ? " request" : " requests");
+        return "Too many " + action.replace('_', ' ') + " requests: the limit is " + what + " per "
+                + duration(spec.perMillis()) + ".";
+    }
+
+    /** The sentence built whole: what {@link #rateLimited} returns, without the kept part. */
+    static String rateLimitedBuilt(String action, LimitSpec spec, long retryAfterMillis, boolean bytes) {
         String what = bytes ? human(spec.max()) + " of " + action.replace('_', ' ')
                 : spec.max() + " " + action.replace('_', ' ') + (spec.max() == 1 ? " request" : " requests");
         String base = "Too many " + action.replace('_', ' ') + " requests: the limit is " + what + " per "

@@ -4,6 +4,7 @@ import dev.moat.core.Moat;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -26,6 +27,8 @@ public final class ApiRouter {
 
     private final List<Endpoint> endpoints;
     private final AtomicReference<HttpSettings> settings;
+    private final CheckHandler check;
+    private final boolean benchNoopEndpoint;
 
     /**
      * @param moat     the engine
@@ -41,7 +44,9 @@ public final class ApiRouter {
                      Supplier<Health> health, Supplier<String> metrics, GatewayControl gateway,
                      boolean benchNoopEndpoint) {
         this.settings = settings;
+        this.benchNoopEndpoint = benchNoopEndpoint;
         CheckHandler check = new CheckHandler(moat, offload);
+        this.check = check;
         ConcurrencyHandler concurrency = new ConcurrencyHandler(moat, offload);
         ViolationsHandler violations = new ViolationsHandler(moat, offload);
         BansHandler bans = new BansHandler(moat, offload);
@@ -92,6 +97,14 @@ public final class ApiRouter {
         router.errorHandler(405, ctx -> Problems.send(ctx, Problems.forStatus(405)));
         router.errorHandler(500, Problems::handleFailure);
         return router;
+    }
+
+    /**
+     * The HTTP server's request handler for one instance: the hot endpoints ({@link HotPath}) answered
+     * before {@code router}, everything else by it.
+     */
+    public Handler<HttpServerRequest> requestHandler(Router router) {
+        return new HotPath(router, settings, check, benchNoopEndpoint);
     }
 
     private void authenticate(RoutingContext ctx, Access access) {

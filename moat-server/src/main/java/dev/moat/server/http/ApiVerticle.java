@@ -51,7 +51,7 @@ public final class ApiVerticle extends VerticleBase {
                 .setCompressionSupported(false));
         io.vertx.ext.web.Router router = api.router(vertx);
         extraRoutes.accept(router); // admin page (issue 8)
-        server.requestHandler(router);
+        server.requestHandler(api.requestHandler(router)); // POST /v1/check before the router (HotPath)
         return server.listen().onSuccess(started::add);
     }
 }

@@ -44,80 +44,128 @@ final class DecisionJson {
     }
 
     static Buffer buffer(Decision d) {
-        Buffer b = Buffer.buffer(INITIAL_BYTES);
-        b.appendBytes(d.allowed() ? ALLOWED_TRUE : ALLOWED_FALSE);
-        string(b.appendBytes(VERDICT), d.verdict().wire());
+        Out b = new Out();
+        b.bytes(d.allowed() ? ALLOWED_TRUE : ALLOWED_FALSE);
+        b.bytes(VERDICT).string(d.verdict().wire());
         if (d.reason() != null) {
-            string(b.appendBytes(REASON), d.reason().wire());
+            b.bytes(REASON).string(d.reason().wire());
         }
         if (d.message() != null) {
-            string(b.appendBytes(MESSAGE), d.message());
+            b.bytes(MESSAGE).string(d.message());
         }
         if (d.retryAfterMillis() >= 0 && !d.allowed()) {
-            number(b.appendBytes(RETRY_AFTER_MS), d.retryAfterMillis());
+            b.bytes(RETRY_AFTER_MS).number(d.retryAfterMillis());
         }
         if (d.limit() != null) {
             LimitStatus l = d.limit();
-            string(b.appendBytes(LIMIT_ID), l.id());
-            string(b.appendBytes(SCOPE), l.scope());
-            string(b.appendBytes(KEY), l.key());
-            number(b.appendBytes(MAX), l.max());
-            number(b.appendBytes(WINDOW_MS), l.windowMillis());
-            number(b.appendBytes(REMAINING), l.remaining());
-            b.appendByte((byte) '}');
+            b.bytes(LIMIT_ID).string(l.id());
+            b.bytes(SCOPE).string(l.scope());
+            b.bytes(KEY).string(l.key());
+            b.bytes(MAX).number(l.max());
+            b.bytes(WINDOW_MS).number(l.windowMillis());
+            b.bytes(REMAINING).number(l.remaining());
+            b.ascii('}');
         }
-        b.appendBytes(LIMITS);
+        b.bytes(LIMITS);
         boolean first = true;
         for (LimitStatus l : d.limits()) {
             if (!first) {
-                b.appendByte((byte) ',');
+                b.ascii(',');
             }
             first = false;
-            string(b.appendBytes(ID), l.id());
-            string(b.appendBytes(SCOPE), l.scope());
-            number(b.appendBytes(MAX), l.max());
-            number(b.appendBytes(WINDOW_MS), l.windowMillis());
-            number(b.appendBytes(REMAINING), l.remaining());
-            number(b.appendBytes(RESET_MS), l.resetMillis());
-            b.appendByte((byte) '}');
+            b.bytes(ID).string(l.id());
+            b.bytes(SCOPE).string(l.scope());
+            b.bytes(MAX).number(l.max());
+            b.bytes(WINDOW_MS).number(l.windowMillis());
+            b.bytes(REMAINING).number(l.remaining());
+            b.bytes(RESET_MS).number(l.resetMillis());
+            b.ascii('}');
         }
-        b.appendByte((byte) ']');
+        b.ascii(']');
         if (d.violation() != null) {
-            b.appendBytes(VIOLATION).appendBuffer(Json.buffer(Wire.violation(d.violation())));
+            b.bytes(VIOLATION).bytes(Json.buffer(Wire.violation(d.violation())).getBytes());
         }
         if (d.ban() != null) {
-            b.appendBytes(BAN).appendBuffer(Json.buffer(Wire.ban(d.ban())));
+            b.bytes(BAN).bytes(Json.buffer(Wire.ban(d.ban())).getBytes());
         }
         if (d.censoredText() != null) {
-            string(b.appendBytes(CENSORED_TEXT), d.censoredText());
+            b.bytes(CENSORED_TEXT).string(d.censoredText());
         }
         if (d.filter() != null) {
-            string(b.appendBytes(FILTER), d.filter());
+            b.bytes(FILTER).string(d.filter());
         }
         if (d.reply() != null) {
-            string(b.appendBytes(REPLY), d.reply());
+            b.bytes(REPLY).string(d.reply());
         }
-        return b.appendByte((byte) '}');
-    }
-
-    private static void number(Buffer b, long v) {
-        b.appendString(Long.toString(v), "ISO-8859-1");
+        b.ascii('}');
+        return Buffer.buffer(b.n).appendBytes(b.a, 0, b.n);
     }
 
     /**
-     * A JSON string: plain printable ASCII as is; anything else (user text, mostly) by the mapper's
-     * own generator, which escapes control characters and writes characters outside the BMP as
-     * surrogate escapes.
+     * The answer's bytes, written into one growing array: per decision one array and one buffer,
+     * instead of a byte array per string and a string per number (the refused path's answer, with
+     * its message and limit, was the largest share of what a refusal allocated).
      */
-    private static void string(Buffer b, String s) {
-        if (plainAscii(s)) {
-            b.appendByte((byte) '"').appendBytes(s.getBytes(StandardCharsets.ISO_8859_1)).appendByte((byte) '"');
-            return;
+    private static final class Out {
+        byte[] a = new byte[INITIAL_BYTES];
+        int n;
+
+        private void room(int more) {
+            if (n + more > a.length) {
+                a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + more));
+            }
         }
-        try {
-            b.appendBytes(Json.MAPPER.writeValueAsBytes(s));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot render a string as JSON", e);
+
+        Out ascii(char c) {
+            room(1);
+            a[n++] = (byte) c;
+            return this;
+        }
+
+        Out bytes(byte[] b) {
+            room(b.length);
+            System.arraycopy(b, 0, a, n, b.length);
+            n += b.length;
+            return this;
+        }
+
+        Out number(long v) {
+            if (v < 0) {
+                return bytes(Long.toString(v).getBytes(StandardCharsets.ISO_8859_1));
+            }
+            room(20);
+            int digits = 1;
+            for (long x = v / 10; x > 0; x /= 10) {
+                digits++;
+            }
+            for (int i = n + digits - 1; i >= n; i--) {
+                a[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            n += digits;
+            return this;
+        }
+
+        /**
+         * A JSON string: plain printable ASCII as is; anything else (user text, mostly) by the mapper's
+         * own generator, which escapes control characters and writes characters outside the BMP as
+         * surrogate escapes.
+         */
+        Out string(String s) {
+            if (plainAscii(s)) {
+                room(s.length() + 2);
+                a[n++] = '"';
+                for (int i = 0; i < s.length(); i++) {
+                    a[n++] = (byte) s.charAt(i);
+                }
+                a[n++] = '"';
+                return this;
+            }
+            try {
+                return bytes(Json.MAPPER.writeValueAsBytes(s));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot render a string as JSON", e);
+            }
         }
     }
 

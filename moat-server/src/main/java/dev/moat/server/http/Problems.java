@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.core.InvalidRequestException;
 import dev.moat.core.store.StoreFailureException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -30,12 +31,16 @@ public final class Problems {
 
     /** The router's failure handler: maps whatever failed to a problem. */
     public static void handleFailure(RoutingContext ctx) {
-        Throwable t = ctx.failure();
-        ApiException problem = toProblem(ctx.statusCode(), t);
+        fail(ctx.request(), ctx.statusCode(), ctx.failure());
+    }
+
+    /** What {@link #handleFailure} does, for a request that the router never saw ({@link HotPath}). */
+    static void fail(HttpServerRequest req, int statusCode, Throwable t) {
+        ApiException problem = toProblem(statusCode, t);
         if (problem.status() >= 500) {
-            LOG.error("request failed: {} {}", ctx.request().method(), ctx.request().path(), t);
+            LOG.error("request failed: {} {}", req.method(), req.path(), t);
         }
-        send(ctx, problem);
+        send(req.response(), problem);
     }
 
     static ApiException toProblem(int statusCode, Throwable t) {
@@ -87,7 +92,11 @@ public final class Problems {
 
     /** Writes a problem response (also used by handlers that answer a problem themselves, like /healthz). */
     public static void send(RoutingContext ctx, ApiException p) {
-        HttpServerResponse res = ctx.response();
+        send(ctx.response(), p);
+    }
+
+    /** The same on a bare response (the hot path, {@link HotPath}). */
+    static void send(HttpServerResponse res, ApiException p) {
         if (res.ended()) {
             return;
         }

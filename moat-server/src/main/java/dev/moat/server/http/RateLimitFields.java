@@ -40,11 +40,11 @@ public final class RateLimitFields {
 
     public static void apply(HttpServerResponse res, Decision d, boolean bytes) {
         if (!d.limits().isEmpty()) {
-            res.putHeader("RateLimit-Policy", policy(d, bytes));
-            res.putHeader("RateLimit", service(d));
+            res.putHeader(HttpHeaderNames.RATELIMIT_POLICY, policy(d, bytes));
+            res.putHeader(HttpHeaderNames.RATELIMIT, service(d));
         }
         if (!d.allowed() && d.retryAfterMillis() >= 0) {
-            res.putHeader("Retry-After", Long.toString(ceilSeconds(d.retryAfterMillis())));
+            res.putHeader(HttpHeaderNames.RETRY_AFTER, Long.toString(ceilSeconds(d.retryAfterMillis())));
         }
     }
 

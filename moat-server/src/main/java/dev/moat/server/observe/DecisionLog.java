@@ -26,6 +26,17 @@ import java.util.function.BooleanSupplier;
 public final class DecisionLog implements MoatListener {
     private static final Logger LOG = LoggerFactory.getLogger("moat.audit");
     private final BooleanSupplier logMessageText;
+    /** "[DENY] ", "[KICK] ", ... per verdict, made once rather than upper-cased per refusal. */
+    private static final String[] TAGS = tags();
+
+    private static String[] tags() {
+        dev.moat.core.Verdict[] all = dev.moat.core.Verdict.values();
+        String[] tags = new String[all.length];
+        for (dev.moat.core.Verdict v : all) {
+            tags[v.ordinal()] = "[" + v.wire().toUpperCase(java.util.Locale.ROOT) + "] ";
+        }
+        return tags;
+    }
 
     public DecisionLog(BooleanSupplier logMessageText) {
         this.logMessageText = logMessageText;
@@ -63,7 +74,7 @@ public final class DecisionLog implements MoatListener {
         if (r.message() != null && logMessageText.getAsBoolean()) {
             e = e.addKeyValue("text", r.message().text());
         }
-        e.log("[" + d.verdict().wire().toUpperCase(java.util.Locale.ROOT) + "] " + r.action() + " by "
+        e.log(TAGS[d.verdict().ordinal()] + r.action() + " by "
                 + who(r) + ": " + (d.reason() == null ? "" : d.reason().wire()));
     }
 

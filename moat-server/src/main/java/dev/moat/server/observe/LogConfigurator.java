@@ -1,22 +1,21 @@
 package dev.moat.server.observe;
 
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * Moat's logging, set up in code (found by logback through {@code META-INF/services}): one JSON
  * object per line ({@link JsonLayout}) on stderr, so stdout stays free for CLI output. The level
- * is {@code MOAT_LOG_LEVEL} (default INFO); Netty and Vert.x log at WARN. Lines go through an
- * async appender that never blocks a request thread: under a flood it drops lines rather than
- * slowing decisions.
+ * is {@code MOAT_LOG_LEVEL} (default INFO); Netty and Vert.x log at WARN. Lines go through a
+ * queue that never blocks a request thread ({@link BatchingStderrAppender}: under a flood it drops
+ * lines rather than slowing decisions) and are written in batches, one write per millisecond at
+ * most.
  *
  * <p>Code rather than logback.xml because parsing XML at start costs a few hundred milliseconds.
  * {@code -Dlogback.configurationFile=...} still wins: this configurator then steps aside.
@@ -37,25 +36,15 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         encoder.setContext(ctx);
         encoder.setLayout(layout);
         encoder.start();
-        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-        console.setContext(ctx);
-        console.setName("STDERR");
-        console.setTarget("System.err");
-        console.setEncoder(encoder);
-        console.start();
-        AsyncAppender async = new AsyncAppender();
-        async.setContext(ctx);
-        async.setName("ASYNC");
-        async.setQueueSize(QUEUE_SIZE);
-        async.setDiscardingThreshold(0);
-        async.setNeverBlock(true);
-        async.addAppender(console);
-        async.start();
+        BatchingStderrAppender writer = new BatchingStderrAppender(QUEUE_SIZE, encoder, () -> System.err);
+        writer.setContext(ctx);
+        writer.setName("STDERR");
+        writer.start();
 
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
         root.setLevel(Level.toLevel(System.getenv("MOAT_LOG_LEVEL"), Level.INFO));
-        root.addAppender(async);
+        root.addAppender(writer);
         ctx.getLogger("io.netty").setLevel(Level.WARN);
         ctx.getLogger("io.vertx").setLevel(Level.WARN);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
