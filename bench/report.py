@@ -604,7 +604,10 @@ w("and every frame a chat message (`messages` extractor) whose text goes through
 w("checks (a block filter). Everything runs in one JVM on this machine's 2 cores: the clients, the")
 w("gateway and the echo server share them, so a relay that does twice the WebSocket work of a")
 w("direct connection cannot reach the direct rate when the cores are the limit. Phases run direct,")
-w("gateway, gateway, direct. **Throughput**: closed loop, each connection keeps its window of frames")
+w("gateway, (nginx, nginx,) gateway, direct, where nginx is a plain WebSocket reverse proxy (one worker,")
+w("`proxy_http_version 1.1` with Upgrade, no checks) to the same upstream: the cost of a bare proxy")
+w("hop, run when nginx is installed; it is another process, so its row has no CPU per message.")
+w("**Throughput**: closed loop, each connection keeps its window of frames")
 w("in flight; echoed frames per second (mean of the two phases of each side), and the process's CPU")
 w("time per echoed frame, which other sessions' load changes less than the rate. **Latency**:")
 w("open loop at a fixed total rate, each frame stamped with the instant it was due, so a stalled")
@@ -621,6 +624,10 @@ if gw:
         ms = lambda k: f"{gw.get(f'{side}_{k}_us', 0) / 1000:.2f} ms"
         w(f"| {label} | {gw.get(f'{side}_msgs_per_second', 0):,.0f} | {gw.get(f'{side}_cpu_us_per_msg', 0):.1f} | "
           f"{ms('p50')} | {ms('p99')} | {ms('p999')} | {ms('max')} | {gw.get(f'{side}_samples', 0):,.0f} |")
+    if gw.get("nginx_msgs_per_second") is not None:
+        ms = lambda k: f"{gw.get(f'nginx_{k}_us', 0) / 1000:.2f} ms"
+        w(f"| through nginx (WebSocket proxy, no checks) | {gw.get('nginx_msgs_per_second', 0):,.0f} | n/a | "
+          f"{ms('p50')} | {ms('p99')} | {ms('p999')} | {ms('max')} | {gw.get('nginx_samples', 0):,.0f} |")
     w("")
     w("| claim | measured | target | |")
     w("|---|---|---|---|")
@@ -637,6 +644,10 @@ if gw:
         else:
             judged = "meets the target" if added < 1000 else "**Moat loses: misses the target**"
         w(f"| added p99 (gateway p99 − direct p99) at {gw.get('latency_rate_per_second', 0):,.0f} msg/s | {added / 1000:.2f} ms | < 1 ms | {judged} |")
+    gn = gw.get("gateway_to_nginx_throughput_ratio")
+    if gn is not None:
+        w(f"| relayed msg/s ÷ nginx-proxied msg/s (peer, no target) | {gn:.2f}× | | {'Moat wins' if gn >= 1 else '**Moat loses**'} |")
+        w(f"| nginx's added p99 (nginx p99 − direct p99), for comparison | {gw.get('nginx_added_p99_us', 0) / 1000:.2f} ms | | |")
     refused = gw.get("gateway_frames_refused", 0)
     w("")
     w(f"Frames the gateway refused instead of relaying: {refused:.0f} (must be 0: the limits always admit).")

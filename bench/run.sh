@@ -215,7 +215,10 @@ fi
 #    every message), closed-loop throughput then open-loop latency at 10,000 msg/s, phases ordered
 #    direct, gateway, gateway, direct. About 60 s: 16 connections, window 32, 5 s per phase.
 gdir=$(mktemp -d "$TMPBASE/moat-bench-gateway.XXXXXX")
-main gateway dev.moat.bench.relay.GatewayRelay 16 32 5 10000 "$gdir"
+# nginx proxying WebSockets to the same upstream is the peer row when nginx is installed (the http
+# step installs it): MOAT_RELAY_NGINX names the binary
+MOAT_RELAY_NGINX=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true) \
+  main gateway dev.moat.bench.relay.GatewayRelay 16 32 5 10000 "$gdir"
 rm -rf "$gdir"
 # ---- end of 8 ----------------------------------------------------------------------------
 

@@ -31,6 +31,11 @@ import java.util.Map;
  * {@code -Dmoat.relay.noChecks=true} frames are relayed without an engine call (both for a profiler);
  * {@code -Dmoat.relay.decisions=WORKER} (or another {@link Gateway.Decisions}) drives a second
  * gateway on the same engine that decides there, to compare with the server's choice.
+ *
+ * <p>With the environment variable {@code MOAT_RELAY_NGINX} naming an nginx binary, the same clients
+ * also run through nginx proxying WebSockets to the same upstream (no checks at all: the cost of a
+ * bare proxy hop), in phases between the gateway's. nginx is another process, so its row has rates
+ * and latencies but no CPU per message.
  */
 public final class GatewayRelay {
     private static final String SECRET = "relay-benchmark-secret-that-is-long-enough-0123456789";
@@ -71,6 +76,11 @@ public final class GatewayRelay {
                 // the per-address limit is one key per connection, as for users on their own networks
                 i -> Map.of("Authorization", "Bearer " + Hs256Token.of(SECRET, "bench-" + i, exp),
                         "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250)));
+        String nginxBinary = System.getenv("MOAT_RELAY_NGINX");
+        NginxWsProxy nginx = nginxBinary == null || nginxBinary.isBlank() ? null
+                : NginxWsProxy.start(nginxBinary, upstream.port(), dir);
+        RelayClients viaNginx = nginx == null ? null
+                : RelayClients.open(clientVertx, nginx.port(), "/ws", connections, i -> Map.of());
         try {
             long phaseMillis = phaseSeconds * 1000L;
             if (Boolean.getBoolean("moat.relay.gatewayOnly")) {
@@ -86,6 +96,8 @@ public final class GatewayRelay {
 
             RelayClients.Throughput d1 = direct.throughput(window, phaseMillis);
             RelayClients.Throughput g1 = through.throughput(window, phaseMillis);
+            RelayClients.Throughput n1 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis);
+            RelayClients.Throughput n2 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis);
             RelayClients.Throughput g2 = through.throughput(window, phaseMillis);
             RelayClients.Throughput d2 = direct.throughput(window, phaseMillis);
             System.out.printf("throughput (msg/s echoed): direct %.0f, %.0f; gateway %.0f, %.0f%n",
@@ -99,6 +111,8 @@ public final class GatewayRelay {
 
             long[] dl1 = direct.latency(rate, phaseMillis);
             long[] gl1 = through.latency(rate, phaseMillis);
+            long[] nl1 = viaNginx == null ? new long[0] : viaNginx.latency(rate, phaseMillis);
+            long[] nl2 = viaNginx == null ? new long[0] : viaNginx.latency(rate, phaseMillis);
             long[] gl2 = through.latency(rate, phaseMillis);
             long[] dl2 = direct.latency(rate, phaseMillis);
             long[] dl = merged(dl1, dl2);
@@ -126,12 +140,31 @@ public final class GatewayRelay {
                 System.out.printf("RESULT %s_p999_us %.1f%n", side, micros(pct(s, 99.9)));
                 System.out.printf("RESULT %s_max_us %.1f%n", side, micros(s.length == 0 ? 0 : s[s.length - 1]));
             }
+            if (viaNginx != null) {
+                long[] nl = merged(nl1, nl2);
+                double n = (n1.perSecond() + n2.perSecond()) / 2;
+                System.out.printf("throughput (msg/s echoed): nginx %.0f, %.0f%n", n1.perSecond(), n2.perSecond());
+                System.out.printf("RESULT nginx_msgs_per_second %.0f%n", n);
+                System.out.printf("RESULT gateway_to_nginx_throughput_ratio %.3f%n", g / n);
+                System.out.printf("RESULT nginx_samples %d%n", nl.length);
+                System.out.printf("RESULT nginx_p50_us %.1f%n", micros(pct(nl, 50)));
+                System.out.printf("RESULT nginx_p99_us %.1f%n", micros(pct(nl, 99)));
+                System.out.printf("RESULT nginx_p999_us %.1f%n", micros(pct(nl, 99.9)));
+                System.out.printf("RESULT nginx_max_us %.1f%n", micros(nl.length == 0 ? 0 : nl[nl.length - 1]));
+                System.out.printf("RESULT nginx_added_p99_us %.1f%n", micros(pct(nl, 99) - pct(dl, 99)));
+            }
             System.out.printf("RESULT added_p50_us %.1f%n", micros(pct(gl, 50) - pct(dl, 50)));
             System.out.printf("RESULT added_p99_us %.1f%n", micros(pct(gl, 99) - pct(dl, 99)));
             System.out.printf("RESULT gateway_frames_refused %d%n", stats.framesRefused() + through.errors());
         } finally {
             direct.close();
             through.close();
+            if (viaNginx != null) {
+                viaNginx.close();
+            }
+            if (nginx != null) {
+                nginx.close();
+            }
             moat.close();
             upstream.close();
             clientVertx.close();
