@@ -15,7 +15,7 @@ class MaskedUrlTest {
 
     @Test
     void aSlackWebhookLosesEveryIdAndItsSecret() {
-        assertThat(MaskedUrl.mask("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"))
+        assertThat(MaskedUrl.mask("https://hooks.slack.com/services/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"))
                 .isEqualTo("https://hooks.slack.com/services/****/****/****");
         assertThat(MaskedUrl.mask("https://hooks.slack.com/services/T0A/B0B/abcdefghijklmnopqrstuvwxyzab"))
                 .as("a secret of lowercase letters only, longer than any word kept")
