@@ -154,6 +154,32 @@ final class Gcra implements ScalarLimiter {
     }
 
     @Override
+    public <T> T spend(long state, long nowMillis, long cost, Slot slot, Answer<T> to) {
+        long nowNanos = nowMillis * NANOS_PER_MILLI;
+        if (nanosPerTick != 0 && cost <= spec.burst()) {
+            long base = Math.max(state, nowNanos);
+            if (nowNanos >= 0 && base < FAST_LIMIT && byNanosPerTick.divides(base - nowNanos)) {
+                // spend()'s and answer()'s nanosecond paths, computed once
+                long debt = base - nowNanos;
+                long newDebt = debt + cost * unitNanos;
+                if (newDebt <= toleranceNanos) {
+                    if (!slot.compareAndSet(state, base + cost * unitNanos)) {
+                        return null;
+                    }
+                    return to.of(true, byUnitNanos.quotient(toleranceNanos - newDebt), 0, ceilMillis(newDebt));
+                }
+                long remaining = debt >= toleranceNanos ? 0 : byUnitNanos.quotient(toleranceNanos - debt);
+                return to.of(false, remaining, ceilMillis(newDebt - toleranceNanos), ceilMillis(debt));
+            }
+        }
+        long next = spend(state, nowMillis, cost);
+        if (next != REFUSED && !slot.compareAndSet(state, next)) {
+            return null;
+        }
+        return answer(state, nowMillis, cost, to);
+    }
+
+    @Override
     public long refund(long state, long nowMillis, long cost) {
         if (state == NONE) {
             return NONE;

@@ -18,6 +18,16 @@ public interface ScalarLimiter extends Limiter {
     /** What {@link #consume} answers for the same arguments, handed to {@code to} instead of a Step. */
     <T> T answer(long state, long nowMillis, long cost, Answer<T> to);
 
+    /**
+     * Spends {@code cost} from {@code state} and answers, in one pass: when admitted, the next
+     * state is compare-and-set into {@code slot} (expecting {@code state}) before the answer is
+     * built, and {@code null} is returned if the slot had changed (the caller reads it again and
+     * retries); when refused, the slot is left alone. The answer is exactly {@link #answer}'s, the
+     * state written exactly {@link #spend}'s. One computation on both paths, and nothing but
+     * arithmetic between reading the state and setting it, which keeps a hot key's retries rare.
+     */
+    <T> T spend(long state, long nowMillis, long cost, Slot slot, Answer<T> to);
+
     /** The state after giving back {@code cost} units; {@link #NONE} stays {@link #NONE}. */
     long refund(long state, long nowMillis, long cost);
 
@@ -27,6 +37,11 @@ public interface ScalarLimiter extends Limiter {
     /** The epoch millisecond at which {@code state} is back to full (as {@link IdleAt#millis}). */
     static long idleAtMillis(long state) {
         return state == NONE ? Long.MIN_VALUE : Math.floorDiv(state + 999_999L, 1_000_000L);
+    }
+
+    /** Where a store keeps one key's state: a compare-and-set of a {@code long}. */
+    interface Slot {
+        boolean compareAndSet(long expected, long next);
     }
 
     /** Receives one answer without an intermediate object; {@code LimitOutcome::new} fits. */

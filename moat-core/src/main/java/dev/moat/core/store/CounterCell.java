@@ -29,7 +29,7 @@ abstract class CounterCell extends KeyHash {
     abstract boolean retire();
 
     /** A GCRA counter: the theoretical arrival time, unboxed; an admitted spend allocates nothing. */
-    static final class Tat extends CounterCell {
+    static final class Tat extends CounterCell implements ScalarLimiter.Slot {
         /** Never a stored TAT: a spend's result is at least its instant, a refund to idle retires instead. */
         static final long RETIRED = Long.MIN_VALUE;
         private static final VarHandle TAT;
@@ -49,7 +49,8 @@ abstract class CounterCell extends KeyHash {
             this.tat = tat;
         }
 
-        boolean compareAndSet(long expected, long next) {
+        @Override
+        public boolean compareAndSet(long expected, long next) {
             return TAT.compareAndSet(this, expected, next);
         }
 

@@ -134,7 +134,7 @@ public final class MemoryLimitStore implements LimitStore {
         return call.limiter() instanceof ScalarLimiter g ? spendScalar(g, call, nowMillis) : spendArray(call, nowMillis);
     }
 
-    /** The hot path: one lock-free map lookup, the pure step on a long, one compare-and-set. */
+    /** The hot path: one lock-free map lookup, the pure step on a long, one compare-and-set, one answer. */
     private LimitOutcome spendScalar(ScalarLimiter g, LimitCall call, long nowMillis) {
         KeyHash key = call.keyHash();
         long cost = call.cost();
@@ -157,9 +157,9 @@ public final class MemoryLimitStore implements LimitStore {
                     remove(c); // help the remover, then start again on a fresh cell
                     break;
                 }
-                LimitOutcome answer = g.answer(old, nowMillis, cost, LimitOutcome::new);
-                if (!answer.allowed() || c.compareAndSet(old, g.spend(old, nowMillis, cost))) {
-                    return answer; // a refusal (the hot path in a flood) computes once and writes nothing
+                LimitOutcome answer = g.spend(old, nowMillis, cost, c, LimitOutcome::new);
+                if (answer != null) {
+                    return answer; // null: another thread moved the state first; a refusal writes nothing
                 }
             }
         }

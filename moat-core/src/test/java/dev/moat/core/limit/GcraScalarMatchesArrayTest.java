@@ -23,6 +23,28 @@ class GcraScalarMatchesArrayTest {
     record Answer(boolean allowed, long remaining, long retryAfterMillis, long resetMillis) {
     }
 
+    /** A slot holding {@code expected}; it accepts the compare-and-set only when {@code accepts}. */
+    private static final class RecordingSlot implements ScalarLimiter.Slot {
+        private final long holds;
+        private final boolean accepts;
+        long written = ScalarLimiter.REFUSED;
+
+        RecordingSlot(long holds, boolean accepts) {
+            this.holds = holds;
+            this.accepts = accepts;
+        }
+
+        @Override
+        public boolean compareAndSet(long expected, long next) {
+            assertThat(expected).isEqualTo(holds);
+            if (!accepts) {
+                return false;
+            }
+            written = next;
+            return true;
+        }
+    }
+
     @Test
     void spendAnswerRefundAndIdlenessMatchTheArrayForm() {
         SplittableRandom random = new SplittableRandom(42);
@@ -42,6 +64,11 @@ class GcraScalarMatchesArrayTest {
                 if (step.allowed()) {
                     assertThat(next).isEqualTo(step.state()[0]);
                 }
+                RecordingSlot slot = new RecordingSlot(tat, true);
+                assertThat(g.spend(tat, now, cost, slot, Answer::new)).isEqualTo(answer);
+                assertThat(slot.written).isEqualTo(step.allowed() ? next : ScalarLimiter.REFUSED);
+                RecordingSlot moved = new RecordingSlot(tat, false); // another thread set the state first
+                assertThat(g.spend(tat, now, cost, moved, Answer::new)).isEqualTo(step.allowed() ? null : answer);
                 assertThat(g.isIdle(tat, now)).isEqualTo(g.isIdle(array, now));
                 long refunded = g.refund(tat, now, cost);
                 long[] refundedArray = g.refund(array, now, cost);
