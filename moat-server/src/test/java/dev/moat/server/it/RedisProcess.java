@@ -11,14 +11,17 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A real {@code redis-server} for the end-to-end suite (moat-server cannot see moat-redis's test
- * helper): no persistence, a free loopback port, its own temporary directory. It can be killed
- * with SIGKILL and started again on the same port. Every one started is killed by a JVM shutdown
- * hook if a test forgets. {@code MOAT_REDIS_SERVER} names another binary.
+ * A real {@code redis-server} for moat-server's tests (moat-server cannot see moat-redis's test
+ * helper): a free loopback port, its own temporary directory, and either no persistence
+ * ({@link #start}) or an append-only file with fsync always, as docs/redis.md recommends
+ * ({@link #startDurable}, for the fault tests). It can be killed with SIGKILL and started again on
+ * the same port and directory. Every one started is killed by a JVM shutdown hook if a test
+ * forgets. {@code MOAT_REDIS_SERVER} names another binary.
  */
 public final class RedisProcess implements AutoCloseable {
     private static final String BINARY = System.getenv().getOrDefault("MOAT_REDIS_SERVER", "redis-server");
@@ -28,17 +31,29 @@ public final class RedisProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(RedisProcess::kill), "redis-it-cleanup"));
     }
 
-    final int port;
+    public final int port;
     final Path dir;
+    private final boolean durable;
     private volatile Process process;
 
-    private RedisProcess(int port, Path dir) {
+    private RedisProcess(int port, Path dir, boolean durable) {
         this.port = port;
         this.dir = dir;
+        this.durable = durable;
     }
 
+    /** No persistence: a restart after {@link #kill} starts empty. */
     public static RedisProcess start() {
-        RedisProcess r = new RedisProcess(JarServer.freePort(), TempDirs.create());
+        return started(false);
+    }
+
+    /** Append-only file, fsync always: every acknowledged write survives {@link #kill}. */
+    public static RedisProcess startDurable() {
+        return started(true);
+    }
+
+    private static RedisProcess started(boolean durable) {
+        RedisProcess r = new RedisProcess(JarServer.freePort(), TempDirs.create(), durable);
         LIVE.add(r);
         r.launch();
         return r;
@@ -49,10 +64,12 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     /** Starts the process (again, on the same port after {@link #kill}) and waits for PONG. */
-    void launch() {
+    public void launch() {
+        List<String> command = new ArrayList<>(List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--dir", dir.toString()));
+        command.addAll(durable ? List.of("--appendonly", "yes", "--appendfsync", "always") : List.of("--appendonly", "no"));
         try {
-            process = new ProcessBuilder(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString())
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
                     .start();
@@ -72,7 +89,7 @@ public final class RedisProcess implements AutoCloseable {
         throw new IllegalStateException("redis-server did not answer PING within 20 s: " + log());
     }
 
-    boolean ping() {
+    public boolean ping() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);
             s.setSoTimeout(1000);
@@ -89,7 +106,7 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     /** SIGKILL, and wait until the process is gone. */
-    void kill() {
+    public void kill() {
         Process p = process;
         if (p != null && p.isAlive()) {
             p.destroyForcibly();

@@ -1,6 +1,7 @@
 package dev.moat.server.reliability;
 
 import dev.moat.server.JarHttp;
+import dev.moat.server.it.RedisProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reach Redis when both are back; then checks are admitted again.
  */
 class RedisOutageReliabilityIT {
-    private RedisChild redis;
+    private RedisProcess redis;
     private MoatProcess moat;
 
     @AfterEach
@@ -45,7 +46,7 @@ class RedisOutageReliabilityIT {
 
     @Test
     void onFailureDenyRefusesWithoutFailingAndTheNodeCrashingDuringTheOutageLosesNoAcknowledgedBan() {
-        redis = new RedisChild().start();
+        redis = RedisProcess.startDurable();
         moat = new MoatProcess();
         moat.writeConfig(moat.yaml("""
                   type: redis
@@ -125,7 +126,7 @@ class RedisOutageReliabilityIT {
         assertThat(fiveHundreds).as("5xx answers").isEmpty();
         int total = acked.size();
 
-        redis.start();
+        redis.launch();
         moat.start(Map.of());
         // in force at once, from the replay file, before it has been replayed into Redis
         assertThat(acked).contains(bannedDuringOutage);
