@@ -6,6 +6,7 @@ import dev.moat.core.identity.CidrSet;
 import dev.moat.core.identity.IpAddress;
 import dev.moat.core.identity.Subject;
 import dev.moat.core.limit.Limiter;
+import dev.moat.core.store.KeyPrefix;
 import dev.moat.core.policy.By;
 import dev.moat.core.policy.ConcurrencyConfig;
 import dev.moat.core.policy.LimitConfig;
@@ -28,7 +29,12 @@ import java.util.Set;
 final class CompiledPolicy {
 
     /** One limit ready to run. {@code id} is stable across reloads while the config entry is. */
-    record CompiledLimit(String id, By by, boolean global, Limiter limiter) {
+    /** {@code keys}: {@code "<id>|"}, hashed once, which every counter key of this limit starts with. */
+    record CompiledLimit(String id, By by, boolean global, Limiter limiter, KeyPrefix keys) {
+        CompiledLimit(String id, By by, boolean global, Limiter limiter) {
+            this(id, by, global, limiter, KeyPrefix.of(id + "|"));
+        }
+
         String scope() {
             return global ? "global" : by.wire();
         }

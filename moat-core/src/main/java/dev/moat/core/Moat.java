@@ -19,6 +19,7 @@ import dev.moat.core.store.Page;
 import dev.moat.core.store.StateStore;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,52 +156,63 @@ public final class Moat implements AutoCloseable {
         return d;
     }
 
+    private static LimitStatus status(CompiledPolicy.CompiledLimit l, String key, LimitOutcome o) {
+        return new LimitStatus(l.id(), l.scope(), key, l.limiter().spec().max(), l.limiter().spec().perMillis(),
+                o.remaining(), o.resetMillis(), o.allowed(), o.retryAfterMillis());
+    }
+
     private Decision limits(CompiledPolicy p, CheckRequest r, Identity id, CompiledPolicy.CompiledAction a, long now) {
         int n = a.target().size() + a.global().size();
         if (n == 0) {
             return Decision.allow(List.of(), null, null);
         }
-        List<LimitCall> calls = new ArrayList<>(n);
-        List<CompiledPolicy.CompiledLimit> applied = new ArrayList<>(n);
-        List<String> keys = new ArrayList<>(n);
+        // arrays, not lists: most actions have one or two limits, and this runs on every check
+        LimitCall[] calls = new LimitCall[n];
+        CompiledPolicy.CompiledLimit[] applied = new CompiledPolicy.CompiledLimit[n];
+        String[] keys = new String[n];
+        int m = 0;
         for (CompiledPolicy.CompiledLimit l : a.target()) {
             String key = id.keyFor(l.by());
             if (key != null) {
-                calls.add(new LimitCall(l.id() + "|" + key, l.limiter(), r.cost()));
-                applied.add(l);
-                keys.add(key);
+                calls[m] = new LimitCall(l.keys(), key, l.limiter(), r.cost());
+                applied[m] = l;
+                keys[m++] = key;
             }
         }
         for (CompiledPolicy.CompiledLimit l : a.global()) {
-            calls.add(new LimitCall(l.id() + "|*", l.limiter(), r.cost()));
-            applied.add(l);
-            keys.add("global");
+            calls[m] = new LimitCall(l.keys(), "*", l.limiter(), r.cost());
+            applied[m] = l;
+            keys[m++] = "global";
         }
-        if (calls.isEmpty()) {
+        if (m == 0) {
             return Decision.allow(List.of(), null, null);
         }
-        LimitOutcome[] out = calls.size() == 1 ? new LimitOutcome[] {this.limits.consume(calls.get(0), now, r.dryRun())}
-                : this.limits.consume(calls, now, r.dryRun());
-        List<LimitStatus> statuses = new ArrayList<>(out.length);
         LimitStatus fired = null;
-        for (int i = 0; i < out.length; i++) {
-            CompiledPolicy.CompiledLimit l = applied.get(i);
-            LimitOutcome o = out[i];
-            LimitStatus s = new LimitStatus(l.id(), l.scope(), keys.get(i), l.limiter().spec().max(),
-                    l.limiter().spec().perMillis(), o.remaining(), o.resetMillis(), o.allowed(), o.retryAfterMillis());
-            statuses.add(s);
-            if (!o.allowed() && fired == null) {
-                fired = s;
+        int firedAt = -1;
+        LimitStatus[] statuses = new LimitStatus[m];
+        if (m == 1) {
+            statuses[0] = status(applied[0], keys[0], this.limits.consume(calls[0], now, r.dryRun()));
+        } else {
+            LimitOutcome[] out = this.limits.consume(Arrays.asList(calls).subList(0, m), now, r.dryRun());
+            for (int i = 0; i < m; i++) {
+                statuses[i] = status(applied[i], keys[i], out[i]);
+            }
+        }
+        for (int i = 0; i < m && fired == null; i++) {
+            if (!statuses[i].allowed()) {
+                fired = statuses[i];
+                firedAt = i;
             }
         }
         if (fired == null) {
-            return Decision.allow(statuses, null, null);
+            return Decision.allow(List.of(statuses), null, null);
         }
         String type = a.violationType();
-        Violations.Outcome v = violations.record(p, type, p.policy.violations().scoreOf(type), id.user, id.ip,
-                facts(r, id), "limit " + fired.id() + " (" + fired.key() + ")", r.dryRun(), r, now);
+        Violations.Outcome v = !Violations.scores(p, id.user, id.ip) ? null // a flood of unscored refusals builds no log text
+                : violations.record(p, type, p.policy.violations().scoreOf(type), id.user, id.ip,
+                        facts(r, id), "limit " + fired.id() + " (" + fired.key() + ")", r.dryRun(), r, now);
         boolean bytes = Restrictions.BYTE_BUDGETS.contains(a.name());
-        String message = Messages.rateLimited(a.name(), applied.get(statuses.indexOf(fired)).limiter().spec(),
+        String message = Messages.rateLimited(a.name(), applied[firedAt].limiter().spec(),
                 fired.retryAfterMillis(), bytes);
         if (v != null && v.banned()) {
             Ban ban = v.ban();
@@ -209,10 +221,10 @@ public final class Moat implements AutoCloseable {
             }
             return new Decision(Verdict.BAN, Reason.RATE_LIMITED,
                     Messages.banStarted(ban == null ? 0 : ban.expiresAtMillis() - ban.createdAtMillis()),
-                    ban == null ? fired.retryAfterMillis() : ban.millisLeft(now), fired, statuses, v.record(), ban,
+                    ban == null ? fired.retryAfterMillis() : ban.millisLeft(now), fired, List.of(statuses), v.record(), ban,
                     null, null, null);
         }
-        return new Decision(Verdict.DENY, Reason.RATE_LIMITED, message, fired.retryAfterMillis(), fired, statuses,
+        return new Decision(Verdict.DENY, Reason.RATE_LIMITED, message, fired.retryAfterMillis(), fired, List.of(statuses),
                 v == null ? null : v.record(), null, null, null, null);
     }
 

@@ -58,11 +58,23 @@ final class Violations {
     }
 
     /**
+     * Whether a violation by this user or address is scored at all: a user always is, an anonymous
+     * address only when the policy scores addresses. When not, {@link #record} returns null, and a
+     * caller can skip building what it would have logged.
+     */
+    static boolean scores(CompiledPolicy p, String userSubject, IpAddress ip) {
+        return userSubject != null || (ip != null && p.policy.violations().anonymousByIp());
+    }
+
+    /**
      * Records a violation of {@code type}. Returns null when nobody can be scored (no user, and
      * no IP or anonymous scoring off).
      */
     Outcome record(CompiledPolicy p, String type, double score, String userSubject, IpAddress ip,
                    Map<String, String> facts, String detail, boolean dryRun, CheckRequest request, long nowMillis) {
+        if (!scores(p, userSubject, ip)) {
+            return null;
+        }
         ViolationPolicy vp = p.policy.violations();
         BanPolicy bp = p.policy.bans();
         String ipSubject = ip == null ? null : ip.prefixKey(bp.ipv6Prefix()).toString();
