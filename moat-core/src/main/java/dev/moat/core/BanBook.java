@@ -96,14 +96,18 @@ final class BanBook {
         return b != null && b.activeAt(nowMillis) ? b : null;
     }
 
-    /** The active ban that lasts longest among the given subjects and every CIDR ban containing {@code ip}. */
-    Ban find(String user, IpAddress ip, String server, String appservice, long nowMillis) {
+    /**
+     * The active ban that lasts longest among the given subjects and every CIDR ban containing
+     * {@code ip}; {@code ipSubject} is {@code ip:<address>} of {@code ip}, made once per request
+     * (Identity keeps it).
+     */
+    Ban find(String user, IpAddress ip, String ipSubject, String server, String appservice, long nowMillis) {
         Ban best = null;
         best = longer(best, exactActive(user, nowMillis));
         best = longer(best, exactActive(server, nowMillis));
         best = longer(best, exactActive(appservice, nowMillis));
         if (ip != null) {
-            best = longer(best, exactActive("ip:" + ip, nowMillis));
+            best = longer(best, exactActive(ipSubject, nowMillis));
             if (!byCidr.isEmpty()) {
                 for (Cidr c : cidrs.matching(ip)) {
                     Ban b = byCidr.get(c);

@@ -16,6 +16,8 @@ final class Identity {
     final String user;
     final IpAddress ip;
     final String ipKey;
+    /** {@code ip:<address>}, the subject an address is banned under (ipKey when that is the address itself). */
+    final String ipSubject;
     final String server;
     final String appservice;
     final String email;
@@ -26,6 +28,7 @@ final class Identity {
         this.user = user;
         this.ip = ip;
         this.ipKey = ipKey;
+        this.ipSubject = ip == null ? null : ipKey.startsWith("ip:") ? ipKey : "ip:" + ip;
         this.server = server;
         this.appservice = appservice;
         this.email = email;

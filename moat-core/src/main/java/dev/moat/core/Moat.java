@@ -85,7 +85,7 @@ public final class Moat implements AutoCloseable {
 
         Decision d = null;
         if (!exempt) {
-            Ban ban = banBook.find(id.user, id.ip, id.server, id.appservice, now);
+            Ban ban = banBook.find(id.user, id.ip, id.ipSubject, id.server, id.appservice, now);
             if (ban != null) {
                 d = new Decision(Verdict.DENY, Reason.BANNED, Messages.banned(ban.millisLeft(now)), ban.millisLeft(now),
                         null, List.of(), null, ban, null, null, null);
@@ -247,7 +247,7 @@ public final class Moat implements AutoCloseable {
         if (id.user == null && id.ip == null) {
             throw new InvalidRequestException("user", "at least one of user, ip is required");
         }
-        Ban ban = p.isExempt(id.user, id.ip, null, null) ? null : banBook.find(id.user, id.ip, null, null, now);
+        Ban ban = p.isExempt(id.user, id.ip, null, null) ? null : banBook.find(id.user, id.ip, id.ipSubject, null, null, now);
         if (ban != null) {
             Decision d = new Decision(Verdict.DENY, Reason.BANNED, Messages.banned(ban.millisLeft(now)),
                     ban.millisLeft(now), null, List.of(), null, ban, null, null, null);
