@@ -126,31 +126,12 @@ final class Gcra implements ScalarLimiter {
         return newDebt <= toleranceTicks ? saturatedAdd(nowNanos, nanosOf(newDebt)) : REFUSED;
     }
 
+    /** A slot that is never written: {@link #answer} is {@link #spend(long, long, long, Slot, Answer)} with it. */
+    private static final Slot PEEK = (expected, next) -> true;
+
     @Override
     public <T> T answer(long state, long nowMillis, long cost, Answer<T> to) {
-        long nowNanos = nowMillis * NANOS_PER_MILLI;
-        if (nanosPerTick != 0 && cost <= spec.burst()) {
-            long base = Math.max(state, nowNanos);
-            if (nowNanos >= 0 && base < FAST_LIMIT && byNanosPerTick.divides(base - nowNanos)) {
-                // the tick path's answer in nanoseconds: ticks * nanosPerTick = nanos, M * nanosPerTick = 10^6
-                long debt = base - nowNanos;
-                long newDebt = debt + cost * unitNanos;
-                if (newDebt <= toleranceNanos) {
-                    return to.of(true, byUnitNanos.quotient(toleranceNanos - newDebt), 0, ceilMillis(newDebt));
-                }
-                long remaining = debt >= toleranceNanos ? 0 : byUnitNanos.quotient(toleranceNanos - debt);
-                return to.of(false, remaining, ceilMillis(newDebt - toleranceNanos), ceilMillis(debt));
-            }
-        }
-        long debt = debtTicks(state, nowNanos);
-        if (cost > spec.burst()) {
-            return to.of(false, remaining(debt), Step.NEVER, millisOf(debt));
-        }
-        long newDebt = saturatedAdd(debt, saturatedMultiply(cost, unitTicks));
-        if (newDebt <= toleranceTicks) {
-            return to.of(true, remaining(newDebt), 0, millisOf(newDebt));
-        }
-        return to.of(false, remaining(debt), byTicksPerMilli.ceilQuotient(newDebt - toleranceTicks), millisOf(debt));
+        return spend(state, nowMillis, cost, PEEK, to);
     }
 
     @Override
@@ -159,7 +140,8 @@ final class Gcra implements ScalarLimiter {
         if (nanosPerTick != 0 && cost <= spec.burst()) {
             long base = Math.max(state, nowNanos);
             if (nowNanos >= 0 && base < FAST_LIMIT && byNanosPerTick.divides(base - nowNanos)) {
-                // spend()'s and answer()'s nanosecond paths, computed once
+                // the tick path in nanoseconds (ticks * nanosPerTick = nanos, M * nanosPerTick = 10^6),
+                // as spend(long, long, long) takes it
                 long debt = base - nowNanos;
                 long newDebt = debt + cost * unitNanos;
                 if (newDebt <= toleranceNanos) {
@@ -172,11 +154,18 @@ final class Gcra implements ScalarLimiter {
                 return to.of(false, remaining, ceilMillis(newDebt - toleranceNanos), ceilMillis(debt));
             }
         }
-        long next = spend(state, nowMillis, cost);
-        if (next != REFUSED && !slot.compareAndSet(state, next)) {
-            return null;
+        long debt = debtTicks(state, nowNanos);
+        if (cost > spec.burst()) {
+            return to.of(false, remaining(debt), Step.NEVER, millisOf(debt));
         }
-        return answer(state, nowMillis, cost, to);
+        long newDebt = saturatedAdd(debt, saturatedMultiply(cost, unitTicks));
+        if (newDebt <= toleranceTicks) {
+            if (!slot.compareAndSet(state, saturatedAdd(nowNanos, nanosOf(newDebt)))) {
+                return null;
+            }
+            return to.of(true, remaining(newDebt), 0, millisOf(newDebt));
+        }
+        return to.of(false, remaining(debt), byTicksPerMilli.ceilQuotient(newDebt - toleranceTicks), millisOf(debt));
     }
 
     @Override
