@@ -37,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  * (the refund script), so the check is still all-or-nothing, observable only as a moment in which
  * a concurrent check sees the units spent.
  *
+ * Coalescing (ConsumeBatcher): the groups that concurrent checks send to one slot while a consume
+ * call to that slot is in flight leave together in the next call, one after another in the script,
+ * each still atomic and exact; a check that finds its slot idle leaves at once. It pays Redis's and
+ * Lettuce's per-command cost once per batch. Groups of GCRA calls only run consume_gcra.lua, which
+ * writes GCRA out in the loop instead of defining the general script's functions on every call.
+ *
  * Global budgets are leased to nodes in slices (GlobalSlices) unless disabled: the global part of
  * a check is then answered from this node's memory, and a slice is taken in the same pipelined
  * round trip as the per-target scripts when the node has none left.

@@ -2,9 +2,9 @@
 -- consume_gcra: consume.lua (same KEYS, ARGV and reply) for batches whose calls are all GCRA, the
 -- common case. Self-contained: GCRA's step is written out in the loop, with the arithmetic of
 -- gcra.lua (prelude.lua explains the exactness), and without the dispatch and the dozen helper
--- functions of the general script, which Redis would create anew on every call. It costs Redis
--- about a third less per check (docs/redis.md, "Performance"). LuaAlgorithmsMatchCoreTest holds it
--- to dev.moat.core.limit.Gcra like the general script.
+-- functions of the general script, which Redis would create anew on every call (docs/redis.md,
+-- "Performance", has what it saves). LuaAlgorithmsMatchCoreTest holds it to dev.moat.core.limit.Gcra
+-- like the general script.
 local floor, find, sub, format = math.floor, string.find, string.sub, string.format
 local E6 = 1000000
 
