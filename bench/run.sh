@@ -133,9 +133,10 @@ fi
 # ---- end of 6 ---------------------------------------------------------------------------------------
 
 # ---- 7. Redis ------------------------------------------------------------------------------------
-# Moat's Redis path (RedisStores' limit store, as the server wires it), bucket4j-lettuce, and
-# redis-benchmark running EVALSHA of Moat's own consume script with the arguments of the same check
-# (RedisThroughput checks that equivalence on the live server first): one redis-server of this step's
+# Moat's Redis path (RedisStores' limit store, as the server wires it, coalescing concurrent checks
+# into one EVALSHA), bucket4j-lettuce, and redis-benchmark running EVALSHA of Moat's own consume
+# script with the arguments of one check, one check per call (RedisThroughput checks that
+# equivalence on the live server first): one redis-server of this step's
 # own on a free port (no persistence), the same concurrency, a hot key and 10,000 keys. The Java
 # sides take turns (in order, then reversed; REDIS_ROUNDS rounds of REDIS_SECONDS s each); redis-benchmark runs just
 # before and just after them, each for about REDIS_SECONDS * REDIS_ROUNDS / 2 s. About 90 s in all.

@@ -49,7 +49,7 @@ final class LettuceEvalshaSide implements RedisSide {
     @Override
     public boolean check(int keyIndex) {
         String[] args = limitArgs.clone();
-        args[0] = Long.toString(System.currentTimeMillis());
+        args[1] = Long.toString(System.currentTimeMillis());
         try {
             List<Object> reply = async.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys[keyIndex], args)
                     .get(250, TimeUnit.MILLISECONDS);

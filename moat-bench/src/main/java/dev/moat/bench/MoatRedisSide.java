@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * Moat's Redis path as the server wires it: {@code RedisStores.open(...).limitStore()}, the
  * {@code FailoverLimitStore} over {@code RedisLimitStore} (on_failure local, timeout 250 ms), called
- * with {@code consume(List.of(call), System.currentTimeMillis(), false)} as the engine calls it for
- * a check with one limit. Each call is one EVALSHA of Moat's consume script.
+ * with {@code consume(call, System.currentTimeMillis(), false)} as the engine calls it for a check
+ * with one limit. Checks of concurrent callers are coalesced: one EVALSHA of Moat's consume script
+ * carries every check that arrived while the previous one was in flight ({@link #batchCounts()}).
  *
  * <p>A fallback would silently answer from memory and flatter the figure, so the caller checks
  * {@link #outages()} and Redis's own EVALSHA count after the run.
@@ -24,24 +25,38 @@ final class MoatRedisSide implements RedisSide {
 
     private final RedisStores stores;
     private final LimitStore limits;
-    private final List<LimitCall>[] calls;
+    private final LimitCall[] calls;
     private final long outagesAtStart;
 
-    @SuppressWarnings("unchecked")
     MoatRedisSide(String hostPort, String keyPrefix, String[] subjects, LimitSpec spec) {
         this.stores = RedisStores.open("redis://" + hostPort, List.of(), keyPrefix, "local",
-                RedisStores.DEFAULT_TIMEOUT_MILLIS, null);
+                RedisStores.DEFAULT_TIMEOUT_MILLIS, null, tuning());
         if (!stores.redisUp()) {
             stores.close();
             throw new IllegalStateException("moat could not reach redis at " + hostPort);
         }
         this.limits = stores.limitStore();
         Limiter limiter = spec.limiter();
-        this.calls = new List[subjects.length];
+        this.calls = new LimitCall[subjects.length];
         for (int i = 0; i < subjects.length; i++) {
-            calls[i] = List.of(new LimitCall(LIMIT_ID + "|" + subjects[i], limiter, 1));
+            calls[i] = new LimitCall(LIMIT_ID + "|" + subjects[i], limiter, 1);
         }
         this.outagesAtStart = warmUp(limiter);
+    }
+
+    /**
+     * The server's tuning; {@code -Dmoat.bench.batchInFlight=N} changes coalescing (0: off) for an
+     * A/B of the same build.
+     */
+    private static RedisStores.Tuning tuning() {
+        RedisStores.Tuning t = RedisStores.Tuning.defaults();
+        String inFlight = System.getProperty("moat.bench.batchInFlight");
+        return inFlight == null ? t : t.withLimits(t.limits().withBatchInFlight(Integer.parseInt(inFlight)));
+    }
+
+    /** Calls Moat sent to Redis through coalescing and the checks they carried. */
+    long[] batchCounts() {
+        return stores.redisLimitStore().batchCounts();
     }
 
     /**
@@ -56,7 +71,7 @@ final class MoatRedisSide implements RedisSide {
         while (System.nanoTime() < deadline) {
             long outages = stores.redisHealth().outages();
             if (stores.redisUp()) {
-                limits.consume(warm, System.currentTimeMillis(), false);
+                limits.consume(warm.get(0), System.currentTimeMillis(), false);
                 if (stores.redisHealth().outages() == outages && stores.redisUp()) {
                     return outages;
                 }
@@ -79,8 +94,7 @@ final class MoatRedisSide implements RedisSide {
 
     @Override
     public boolean check(int keyIndex) {
-        LimitOutcome[] out = limits.consume(calls[keyIndex], System.currentTimeMillis(), false);
-        return out[0].allowed();
+        return limits.consume(calls[keyIndex], System.currentTimeMillis(), false).allowed();
     }
 
     /** How often Redis was marked down since the warm-up: each outage sent calls to the local fallback. */
@@ -95,7 +109,7 @@ final class MoatRedisSide implements RedisSide {
     }
 
     LimitOutcome checkAt(int keyIndex, long nowMillis) {
-        return limits.consume(calls[keyIndex], nowMillis, false)[0];
+        return limits.consume(calls[keyIndex], nowMillis, false);
     }
 
     @Override

@@ -78,15 +78,15 @@ final class MoatScriptForRedisBenchmark {
     }
 
     /**
-     * The ARGV of consume.lua for one call (docs/redis.md): now, dry run, slack, then the call's
-     * six: 'g', cost, and GCRA's M, P, tolerance, burst, with max/per reduced to lowest terms M/P
+     * The ARGV of consume.lua for one check of one call (docs/redis.md): slack, then the check's
+     * header (now, dry run, number of calls), then the call's six: 'g', cost, and GCRA's M, P, tolerance, burst, with max/per reduced to lowest terms M/P
      * as moat-redis's LimitArgs does. The equivalence check above catches any divergence.
      */
     static String[] args(long nowMillis, LimitSpec spec) {
         long g = gcd(spec.max(), spec.perMillis());
         long m = spec.max() / g;
         long p = spec.perMillis() / g;
-        return new String[] {Long.toString(nowMillis), "0", Long.toString(SLACK_MILLIS), "g", "1",
+        return new String[] {Long.toString(SLACK_MILLIS), Long.toString(nowMillis), "0", "1", "g", "1",
                 Long.toString(m), Long.toString(p), Long.toString(Math.multiplyExact(spec.burst(), p)),
                 Long.toString(spec.burst())};
     }

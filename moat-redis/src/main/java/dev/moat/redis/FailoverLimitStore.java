@@ -1,6 +1,5 @@
 package dev.moat.redis;
 
-import dev.moat.core.limit.LimitSpec;
 import dev.moat.core.store.LeaseGrant;
 import dev.moat.core.store.LimitCall;
 import dev.moat.core.store.LimitOutcome;
@@ -57,12 +56,34 @@ public final class FailoverLimitStore implements LimitStore {
         };
     }
 
+    /** One limit: passed through in the single-limit form, which the stores answer without a list. */
+    @Override
+    public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
+        if (health.isUp()) {
+            try {
+                return redis.consume(call, nowMillis, dryRun);
+            } catch (IllegalArgumentException misuse) {
+                throw misuse;
+            } catch (RuntimeException e) {
+                health.markDown(e);
+            }
+        }
+        return switch (health.mode()) {
+            case LOCAL -> local.consume(call, nowMillis, dryRun);
+            case ALLOW -> fixed(call, true);
+            case DENY -> fixed(call, false);
+        };
+    }
+
+    private LimitOutcome fixed(LimitCall call, boolean allowed) {
+        return allowed ? new LimitOutcome(true, call.limiter().spec().max(), 0, 0)
+                : new LimitOutcome(false, 0, health.probeMillis(), 0);
+    }
+
     private LimitOutcome[] fixed(List<LimitCall> calls, boolean allowed) {
         LimitOutcome[] out = new LimitOutcome[calls.size()];
         for (int i = 0; i < out.length; i++) {
-            LimitSpec spec = calls.get(i).limiter().spec();
-            out[i] = allowed ? new LimitOutcome(true, spec.max(), 0, 0)
-                    : new LimitOutcome(false, 0, health.probeMillis(), 0);
+            out[i] = fixed(calls.get(i), allowed);
         }
         return out;
     }

@@ -37,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  * (the refund script), so the check is still all-or-nothing, observable only as a moment in which
  * a concurrent check sees the units spent.
  *
+ * Coalescing (ConsumeBatcher): the groups that concurrent checks send to one slot while a consume
+ * call to that slot is in flight leave together in the next call, one after another in the script,
+ * each still atomic and exact; a check that finds its slot idle leaves at once. It pays Redis's and
+ * Lettuce's per-command cost once per batch. Groups of GCRA calls only run consume_gcra.lua, which
+ * writes GCRA out in the loop instead of defining the general script's functions on every call.
+ *
  * Global budgets are leased to nodes in slices (GlobalSlices) unless disabled: the global part of
  * a check is then answered from this node's memory, and a slice is taken in the same pipelined
  * round trip as the per-target scripts when the node has none left.
@@ -60,34 +66,45 @@ public final class RedisLimitStore implements LimitStore {
      * @param nodeTtlMillis     a node that took no slice for this long no longer counts as live
      * @param sweeper           return lapsed slices from a background thread (tests that drive
      *                          time themselves call {@link #returnLapsedSlices(long)} instead)
+     * @param batchInFlight     coalescing (ConsumeBatcher): consume calls per hash slot in flight
+     *                          at once, the checks arriving meanwhile leave together in the next
+     *                          one; 0 sends every check as a call of its own
      */
     public record Options(long expirySlackMillis, boolean globalSlices, long sliceMillis, int sliceDivisor,
-                          long nodeTtlMillis, boolean sweeper) {
+                          long nodeTtlMillis, boolean sweeper, int batchInFlight) {
         public Options {
-            if (expirySlackMillis < 0 || sliceMillis < 1 || sliceDivisor < 1 || nodeTtlMillis < 1) {
+            if (expirySlackMillis < 0 || sliceMillis < 1 || sliceDivisor < 1 || nodeTtlMillis < 1 || batchInFlight < 0) {
                 throw new IllegalArgumentException("invalid redis limit store options");
             }
         }
 
         public static Options defaults() {
-            return new Options(5_000, true, 250, 2, 10_000, true);
+            return new Options(5_000, true, 250, 2, 10_000, true, DEFAULT_BATCH_IN_FLIGHT);
         }
 
         public Options withGlobalSlices(boolean on) {
-            return new Options(expirySlackMillis, on, sliceMillis, sliceDivisor, nodeTtlMillis, sweeper);
+            return new Options(expirySlackMillis, on, sliceMillis, sliceDivisor, nodeTtlMillis, sweeper, batchInFlight);
         }
 
         public Options withSliceMillis(long millis) {
-            return new Options(expirySlackMillis, globalSlices, millis, sliceDivisor, nodeTtlMillis, sweeper);
+            return new Options(expirySlackMillis, globalSlices, millis, sliceDivisor, nodeTtlMillis, sweeper, batchInFlight);
         }
 
         public Options withSweeper(boolean on) {
-            return new Options(expirySlackMillis, globalSlices, sliceMillis, sliceDivisor, nodeTtlMillis, on);
+            return new Options(expirySlackMillis, globalSlices, sliceMillis, sliceDivisor, nodeTtlMillis, on, batchInFlight);
+        }
+
+        /** Coalescing: calls per slot in flight at once (0: off, every check is a call of its own). */
+        public Options withBatchInFlight(int calls) {
+            return new Options(expirySlackMillis, globalSlices, sliceMillis, sliceDivisor, nodeTtlMillis, sweeper, calls);
         }
     }
 
+    /** Consume calls in flight per hash slot by default (Options.batchInFlight). */
+    public static final int DEFAULT_BATCH_IN_FLIGHT = 1;
+
     /** One call, prepared: its Redis key, slot and script arguments. */
-    private record Prepared(int index, LimitCall call, String key, int slot, boolean global, LimitArgs args) {
+    record Prepared(int index, LimitCall call, String key, int slot, boolean global, LimitArgs args) {
     }
 
     private final RedisConnection redis;
@@ -98,6 +115,7 @@ public final class RedisLimitStore implements LimitStore {
     private final GlobalSlices slices;
     private final ScheduledExecutorService sweeper;
     private final java.util.concurrent.atomic.AtomicInteger sliceTakes = new java.util.concurrent.atomic.AtomicInteger();
+    private final ConsumeBatcher batcher;
 
     public RedisLimitStore(RedisConnection redis, String keyPrefix) {
         this(redis, keyPrefix, Options.defaults());
@@ -108,6 +126,7 @@ public final class RedisLimitStore implements LimitStore {
         this.keys = new KeyLayout(keyPrefix);
         this.options = options;
         this.slack = Long.toString(options.expirySlackMillis());
+        this.batcher = options.batchInFlight() > 0 ? new ConsumeBatcher(redis, slack, options.batchInFlight()) : null;
         this.slices = options.globalSlices() ? new GlobalSlices() : null;
         if (slices != null && options.sweeper()) {
             this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -155,12 +174,12 @@ public final class RedisLimitStore implements LimitStore {
         if (slices != null && anyGlobal && !dryRun) {
             consumeWithSlices(all, nowMillis, out, deadline);
         } else if (!redis.isCluster()) {
-            read(await(runConsume(all, nowMillis, dryRun), deadline), all, out);
+            read(await(runConsume(all, nowMillis, dryRun, deadline), deadline), all, out);
         } else if (dryRun) {
             Map<Integer, List<Prepared>> groups = bySlot(all);
             List<CompletableFuture<List<Object>>> fs = new ArrayList<>();
             for (List<Prepared> g : groups.values()) {
-                fs.add(runConsume(g, nowMillis, true));
+                fs.add(runConsume(g, nowMillis, true, deadline));
             }
             int i = 0;
             for (List<Prepared> g : groups.values()) {
@@ -170,6 +189,24 @@ public final class RedisLimitStore implements LimitStore {
             consumeCluster(all, nowMillis, out, deadline);
         }
         return out;
+    }
+
+    /**
+     * One limit: the same as the list form, without its list and array; a global call with slices
+     * takes the general path.
+     */
+    @Override
+    public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
+        boolean global = KeyLayout.GLOBAL_SUBJECT.equals(KeyLayout.subjectOfLimitKey(call.key()));
+        if (global && slices != null && !dryRun) {
+            return consume(List.of(call), nowMillis, false)[0];
+        }
+        long deadline = redis.deadline();
+        LimitArgs args = LimitArgs.of(call.limiter().spec());
+        String key = keys.limit(call.key(), args.algorithm);
+        Prepared p = new Prepared(0, call, key, redis.slot(key), global, args);
+        List<Object> r = await(runConsume(List.of(p), nowMillis, dryRun, deadline), deadline);
+        return new LimitOutcome(num(r, 0) == 1, num(r, 1), num(r, 2), num(r, 3));
     }
 
     /** Cluster: per-target groups in parallel; the global group only once all of them passed. */
@@ -192,7 +229,7 @@ public final class RedisLimitStore implements LimitStore {
             Map<Integer, List<Prepared>> g = bySlot(globals);
             List<CompletableFuture<List<Object>>> fs = new ArrayList<>();
             for (List<Prepared> group : g.values()) {
-                fs.add(runConsume(group, now, true));
+                fs.add(runConsume(group, now, true, deadline));
             }
             int i = 0;
             for (List<Prepared> group : g.values()) {
@@ -219,7 +256,7 @@ public final class RedisLimitStore implements LimitStore {
                               List<List<Prepared>> passed) {
         List<CompletableFuture<List<Object>>> fs = new ArrayList<>(groups.size());
         for (List<Prepared> g : groups.values()) {
-            fs.add(runConsume(g, now, false));
+            fs.add(runConsume(g, now, false, deadline));
         }
         boolean refused = false;
         RedisUnavailableException failure = null;
@@ -290,7 +327,7 @@ public final class RedisLimitStore implements LimitStore {
                 if (redis.isCluster()) {
                     targetsRefused = runGroups(bySlot(targets), now, out, deadline, passed);
                 } else {
-                    targetsRefused = !read(await(runConsume(targets, now, false), deadline), targets, out);
+                    targetsRefused = !read(await(runConsume(targets, now, false, deadline), deadline), targets, out);
                     if (!targetsRefused) {
                         passed.add(targets);
                     }
@@ -448,18 +485,33 @@ public final class RedisLimitStore implements LimitStore {
         return redis.script(Script.SLICE_TAKE, ScriptOutputType.MULTI, new String[] {g.key(), keys.nodes()}, argv);
     }
 
-    private CompletableFuture<List<Object>> runConsume(List<Prepared> group, long now, boolean dry) {
+    /** One check's group of one slot: through the slot's lane when coalescing, else a call of its own. */
+    private CompletableFuture<List<Object>> runConsume(List<Prepared> group, long now, boolean dry, long deadline) {
+        if (batcher != null) {
+            return batcher.submit(group.get(0).slot(), group, now, dry, deadline);
+        }
         String[] ks = new String[group.size()];
-        String[] argv = new String[3 + 6 * group.size()];
-        argv[0] = Long.toString(now);
-        argv[1] = dry ? "1" : "0";
-        argv[2] = slack;
+        String[] argv = new String[4 + 6 * group.size()];
+        argv[0] = slack;
+        argv[1] = Long.toString(now);
+        argv[2] = dry ? "1" : "0";
+        argv[3] = Integer.toString(group.size());
         for (int i = 0; i < group.size(); i++) {
             Prepared p = group.get(i);
             ks[i] = p.key();
-            p.args().put(argv, 3 + 6 * i, p.call().cost());
+            p.args().put(argv, 4 + 6 * i, p.call().cost());
         }
         return redis.script(Script.consume(algorithms(group)), ScriptOutputType.MULTI, ks, argv);
+    }
+
+    /** Calls sent through coalescing and the checks they carried since start ({0, 0} when off). */
+    public long[] batchCounts() {
+        return batcher == null ? new long[] {0, 0} : batcher.counts();
+    }
+
+    /** Checks waiting for a call in the lane of {@code slot} (tests). */
+    int batchQueued(int slot) {
+        return batcher == null ? 0 : batcher.queued(slot);
     }
 
     private CompletableFuture<Object> runRefund(List<Prepared> group, long now) {
@@ -493,7 +545,7 @@ public final class RedisLimitStore implements LimitStore {
         for (char a : algorithms) {
             bits |= Script.bit(a);
         }
-        return Script.text("consume", bits);
+        return Script.consume(bits).body();
     }
 
     /** Fills outcomes from a consume reply; true when every call of the group was allowed. */

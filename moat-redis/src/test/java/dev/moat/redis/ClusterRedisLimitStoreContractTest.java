@@ -79,6 +79,58 @@ class ClusterRedisLimitStoreContractTest extends LimitStoreContract {
         assertThat(ip.remaining()).isEqualTo(1);
     }
 
+    /**
+     * Coalescing in a cluster: a batch may only hold keys of one slot, so checks are coalesced per
+     * slot (subjects on other slots, on other nodes, never share a call) and a check spanning slots
+     * is split by slot as before. Concurrent callers still admit exactly each limit.
+     */
+    @Test
+    void concurrentChecksAreCoalescedPerSlotAndStayExact() throws Exception {
+        String run = UUID.randomUUID().toString();
+        Limiter limiter = LimitSpec.gcra(40, DAY, 40).limiter();
+        String[] subjects = {"user:a" + run, "user:b" + run, "ip:203.0.113.9" + run};
+        assertThat(connection.slot("{moat:v1:" + subjects[0] + "}")).isNotEqualTo(connection.slot("{moat:v1:" + subjects[1] + "}"));
+        int threads = 12;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try (RedisLimitStore s = new RedisLimitStore(connection, "moat", RedisLimitStore.Options.defaults().withGlobalSlices(false))) {
+            java.util.concurrent.atomic.AtomicInteger[] admitted = new java.util.concurrent.atomic.AtomicInteger[subjects.length + 1];
+            for (int i = 0; i < admitted.length; i++) {
+                admitted[i] = new java.util.concurrent.atomic.AtomicInteger();
+            }
+            List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int me = t;
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < 30; i++) {
+                        int k = (me + i) % (subjects.length + 1);
+                        if (k < subjects.length) {
+                            if (s.consume(new LimitCall("c.one|" + subjects[k], limiter, 1), now, false).allowed()) {
+                                admitted[k].incrementAndGet();
+                            }
+                        } else {
+                            // two subjects on two slots: split by slot, each group through its slot's lane
+                            LimitOutcome[] o = s.consume(List.of(new LimitCall("c.two|" + subjects[0], limiter, 1),
+                                    new LimitCall("c.two|" + subjects[1], limiter, 1)), now, false);
+                            if (o[0].allowed() && o[1].allowed()) {
+                                admitted[k].incrementAndGet();
+                            }
+                        }
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> r : runs) {
+                r.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            for (java.util.concurrent.atomic.AtomicInteger a : admitted) {
+                assertThat(a.get()).isEqualTo(40);
+            }
+            long[] counts = s.batchCounts();
+            assertThat(counts[0]).isBetween(1L, counts[1]);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void theGlobalBudgetIsSpentOnlyAfterEveryTargetPassedWithoutSlices() {
         try (RedisLimitStore s = new RedisLimitStore(connection, "moat", RedisLimitStore.Options.defaults().withGlobalSlices(false))) {

@@ -86,6 +86,8 @@ class LuaAlgorithmsMatchCoreTest {
         RedisCommands<String, String> sync = rawConnection.sync();
         // a refuser: a limit that can never admit cost 2, to make a group refuse after spending
         Limiter never = LimitSpec.fixedWindow(1, 1_000).limiter();
+        // the same as GCRA (cost 2 is past its burst), so GCRA-only groups run consume_gcra.lua's refund
+        Limiter neverGcra = LimitSpec.gcra(1, 1_000, 1).limiter();
         int specNo = 0;
         int steps = 0;
         for (LimitSpec spec : specs(rnd)) {
@@ -121,8 +123,9 @@ class LuaAlgorithmsMatchCoreTest {
                     assertSame(o, limiter.consume(state, now, cost), what);
                 } else if (kind == 1) {
                     // spent, then refunded because the next call refuses
+                    Limiter refuser = rnd.nextBoolean() ? never : neverGcra;
                     LimitOutcome[] o = store.consume(List.of(new LimitCall(key, limiter, cost),
-                            new LimitCall("test.never|x", never, 2)), now, false);
+                            new LimitCall("test.never|x", refuser, 2)), now, false);
                     Step s = limiter.consume(state, now, cost);
                     assertSame(o[0], s, what);
                     if (s.allowed()) {
