@@ -27,7 +27,8 @@ import java.util.Map;
  *
  * <pre>java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.GatewayRelay
  *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
- * With {@code -Dmoat.relay.gatewayOnly=true} it runs only the gateway's closed loop, and with
+ * With {@code -Dmoat.relay.gatewayOnly=true} it runs only the gateway's closed loop, with
+ * {@code -Dmoat.relay.latencyOnly=true} only the latency phases, and with
  * {@code -Dmoat.relay.noChecks=true} frames are relayed without an engine call (both for a profiler);
  * {@code -Dmoat.relay.decisions=WORKER} (or another {@link Gateway.Decisions}) drives a second
  * gateway on the same engine that decides there, to compare with the server's choice.
@@ -90,6 +91,21 @@ public final class GatewayRelay {
                         t.cpuMicrosPerMessage());
                 return;
             }
+            if (Boolean.getBoolean("moat.relay.latencyOnly")) {
+                // for working on the harness: warm-up, then only the latency phases, direct and gateway
+                direct.throughput(window, 2000);
+                through.throughput(window, 2000);
+                for (int round = 0; round < 2; round++) {
+                    RelayClients.Latency a = direct.latency(rate, phaseMillis);
+                    RelayClients.Latency b = through.latency(rate, phaseMillis);
+                    System.out.printf("latency (us) p50/p99/p99.9: direct %.0f/%.0f/%.0f, gateway %.0f/%.0f/%.0f;"
+                                    + " pacer lag p50/p99 %.0f/%.0f%n",
+                            micros(pct(a.rtts(), 50)), micros(pct(a.rtts(), 99)), micros(pct(a.rtts(), 99.9)),
+                            micros(pct(b.rtts(), 50)), micros(pct(b.rtts(), 99)), micros(pct(b.rtts(), 99.9)),
+                            micros(pct(a.pacerLag(), 50)), micros(pct(a.pacerLag(), 99)));
+                }
+                return;
+            }
             // warm-up: the JIT compiles both paths before anything is counted
             direct.throughput(window, Math.max(1000, phaseMillis / 2));
             through.throughput(window, Math.max(1000, phaseMillis / 2));
@@ -109,17 +125,18 @@ public final class GatewayRelay {
             double dCpu = (d1.cpuMicrosPerMessage() + d2.cpuMicrosPerMessage()) / 2;
             double gCpu = (g1.cpuMicrosPerMessage() + g2.cpuMicrosPerMessage()) / 2;
 
-            long[] dl1 = direct.latency(rate, phaseMillis);
-            long[] gl1 = through.latency(rate, phaseMillis);
-            long[] nl1 = viaNginx == null ? new long[0] : viaNginx.latency(rate, phaseMillis);
-            long[] nl2 = viaNginx == null ? new long[0] : viaNginx.latency(rate, phaseMillis);
-            long[] gl2 = through.latency(rate, phaseMillis);
-            long[] dl2 = direct.latency(rate, phaseMillis);
-            long[] dl = merged(dl1, dl2);
-            long[] gl = merged(gl1, gl2);
-            System.out.printf("latency phases (p99 us): direct %.0f, %.0f; gateway %.0f, %.0f%n",
-                    micros(pct(dl1, 99)), micros(pct(dl2, 99)), micros(pct(gl1, 99)), micros(pct(gl2, 99)));
-
+            RelayClients.Latency dl1 = direct.latency(rate, phaseMillis);
+            RelayClients.Latency gl1 = through.latency(rate, phaseMillis);
+            RelayClients.Latency nl1 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
+            RelayClients.Latency nl2 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
+            RelayClients.Latency gl2 = through.latency(rate, phaseMillis);
+            RelayClients.Latency dl2 = direct.latency(rate, phaseMillis);
+            long[] dl = merged(dl1.rtts(), dl2.rtts());
+            long[] gl = merged(gl1.rtts(), gl2.rtts());
+            System.out.printf("latency phases (p50/p99 us): direct %.0f/%.0f, %.0f/%.0f; gateway %.0f/%.0f, %.0f/%.0f%n",
+                    micros(pct(dl1.rtts(), 50)), micros(pct(dl1.rtts(), 99)), micros(pct(dl2.rtts(), 50)), micros(pct(dl2.rtts(), 99)),
+                    micros(pct(gl1.rtts(), 50)), micros(pct(gl1.rtts(), 99)), micros(pct(gl2.rtts(), 50)), micros(pct(gl2.rtts(), 99)));
+            long[] lag = merged(merged(dl1.pacerLag(), dl2.pacerLag()), merged(gl1.pacerLag(), gl2.pacerLag()));
             Gateway.Stats stats = gateway.stats();
             System.out.println("gateway stats: " + stats);
             System.out.println();
@@ -140,8 +157,11 @@ public final class GatewayRelay {
                 System.out.printf("RESULT %s_p999_us %.1f%n", side, micros(pct(s, 99.9)));
                 System.out.printf("RESULT %s_max_us %.1f%n", side, micros(s.length == 0 ? 0 : s[s.length - 1]));
             }
+            // how late the pacer sent (the harness's own share; not in the round trips above)
+            System.out.printf("RESULT pacer_lag_p50_us %.1f%n", micros(pct(lag, 50)));
+            System.out.printf("RESULT pacer_lag_p99_us %.1f%n", micros(pct(lag, 99)));
             if (viaNginx != null) {
-                long[] nl = merged(nl1, nl2);
+                long[] nl = merged(nl1.rtts(), nl2.rtts());
                 double n = (n1.perSecond() + n2.perSecond()) / 2;
                 System.out.printf("throughput (msg/s echoed): nginx %.0f, %.0f%n", n1.perSecond(), n2.perSecond());
                 System.out.printf("RESULT nginx_msgs_per_second %.0f%n", n);
