@@ -39,7 +39,7 @@ import java.util.Map;
  * and latencies but no CPU per message.
  */
 public final class GatewayRelay {
-    private static final String SECRET = "relay-benchmark-secret-that-is-long-enough-0123456789";
+    static final String SECRET = "relay-benchmark-secret-that-is-long-enough-0123456789";
 
     private GatewayRelay() {
     }
@@ -87,8 +87,8 @@ public final class GatewayRelay {
             if (Boolean.getBoolean("moat.relay.gatewayOnly")) {
                 // for a profiler: only the gateway's closed loop, nothing to compare
                 RelayClients.Throughput t = through.throughput(window, phaseMillis);
-                System.out.printf("gateway only: %.0f msg/s, %.1f us CPU per message%n", t.perSecond(),
-                        t.cpuMicrosPerMessage());
+                System.out.printf("gateway only: %.0f msg/s, %.1f us CPU per message, %.0f bytes allocated per message%n",
+                        t.perSecond(), t.cpuMicrosPerMessage(), t.allocBytesPerMessage());
                 return;
             }
             if (Boolean.getBoolean("moat.relay.latencyOnly")) {
@@ -120,6 +120,8 @@ public final class GatewayRelay {
                     d1.perSecond(), d2.perSecond(), g1.perSecond(), g2.perSecond());
             System.out.printf("process CPU per echoed message (us): direct %.1f, %.1f; gateway %.1f, %.1f%n",
                     d1.cpuMicrosPerMessage(), d2.cpuMicrosPerMessage(), g1.cpuMicrosPerMessage(), g2.cpuMicrosPerMessage());
+            System.out.printf("process allocation per echoed message (bytes): direct %.0f, %.0f; gateway %.0f, %.0f%n",
+                    d1.allocBytesPerMessage(), d2.allocBytesPerMessage(), g1.allocBytesPerMessage(), g2.allocBytesPerMessage());
             double d = (d1.perSecond() + d2.perSecond()) / 2;
             double g = (g1.perSecond() + g2.perSecond()) / 2;
             double dCpu = (d1.cpuMicrosPerMessage() + d2.cpuMicrosPerMessage()) / 2;
@@ -148,6 +150,8 @@ public final class GatewayRelay {
             System.out.printf("RESULT direct_cpu_us_per_msg %.2f%n", dCpu);
             System.out.printf("RESULT gateway_cpu_us_per_msg %.2f%n", gCpu);
             System.out.printf("RESULT cpu_ratio %.3f%n", dCpu / gCpu);
+            System.out.printf("RESULT direct_alloc_bytes_per_msg %.0f%n", (d1.allocBytesPerMessage() + d2.allocBytesPerMessage()) / 2);
+            System.out.printf("RESULT gateway_alloc_bytes_per_msg %.0f%n", (g1.allocBytesPerMessage() + g2.allocBytesPerMessage()) / 2);
             System.out.printf("RESULT latency_rate_per_second %d%n", rate);
             for (String side : new String[] {"direct", "gateway"}) {
                 long[] s = side.equals("direct") ? dl : gl;
@@ -230,7 +234,7 @@ public final class GatewayRelay {
                 """.formatted(dir.resolve("data"), upstreamPort, SECRET, frames);
     }
 
-    private static long[] merged(long[] a, long[] b) {
+    static long[] merged(long[] a, long[] b) {
         long[] all = new long[a.length + b.length];
         System.arraycopy(a, 0, all, 0, a.length);
         System.arraycopy(b, 0, all, a.length, b.length);

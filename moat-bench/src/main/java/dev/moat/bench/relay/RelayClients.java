@@ -144,8 +144,27 @@ final class RelayClients implements AutoCloseable {
         return missing;
     }
 
-    /** What a throughput phase measured. */
-    record Throughput(double perSecond, double cpuMicrosPerMessage) {
+    /**
+     * What a throughput phase measured: echoed frames per second, this process's CPU per frame,
+     * and another process's (the pinned gateway's or nginx's; NaN when none) over the same window
+     * with the share of its core it used; and the bytes this process allocated per frame, a figure
+     * other sessions' load on the machine does not change at all.
+     */
+    record Throughput(double perSecond, double cpuMicrosPerMessage, double otherCpuMicrosPerMessage,
+                      double otherCoreShare, double allocBytesPerMessage) {
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** Bytes allocated so far by this process's live threads (the event loops live through a run). */
+    private static long allocatedBytes() {
+        long[] ids = THREADS.getAllThreadIds();
+        long total = 0;
+        for (long b : THREADS.getThreadAllocatedBytes(ids)) {
+            total += Math.max(0, b);
+        }
+        return total;
     }
 
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -157,6 +176,11 @@ final class RelayClients implements AutoCloseable {
      * other sessions' load on the machine changes much less than the rate.
      */
     Throughput throughput(int window, long millis) throws Exception {
+        return throughput(window, millis, null);
+    }
+
+    /** As {@link #throughput(int, long)}, also sampling {@code otherCpuNanos} (another process's CPU time) at the same instants. */
+    Throughput throughput(int window, long millis, java.util.function.LongSupplier otherCpuNanos) throws Exception {
         mode = PhaseMode.THROUGHPUT;
         onEach(c -> {
             c.sending = true;
@@ -167,10 +191,14 @@ final class RelayClients implements AutoCloseable {
         Thread.sleep(Math.min(1000, millis / 4)); // ramp-up, not counted
         long before = sum(c -> c.received);
         long cpuBefore = OS.getProcessCpuTime();
+        long otherBefore = otherCpuNanos == null ? 0 : otherCpuNanos.getAsLong();
+        long allocBefore = allocatedBytes();
         long start = System.nanoTime();
         Thread.sleep(millis);
         long after = sum(c -> c.received);
         long cpuAfter = OS.getProcessCpuTime();
+        long otherAfter = otherCpuNanos == null ? 0 : otherCpuNanos.getAsLong();
+        long allocAfter = allocatedBytes();
         double seconds = (System.nanoTime() - start) / 1e9;
         onEach(c -> c.sending = false);
         long lost = drain();
@@ -179,7 +207,12 @@ final class RelayClients implements AutoCloseable {
             throw new IllegalStateException(lost + " frames were not echoed after the throughput phase");
         }
         long echoed = Math.max(1, after - before);
-        return new Throughput(echoed / seconds, (cpuAfter - cpuBefore) / 1000.0 / echoed);
+        double alloc = (allocAfter - allocBefore) / (double) echoed;
+        if (otherCpuNanos == null) {
+            return new Throughput(echoed / seconds, (cpuAfter - cpuBefore) / 1000.0 / echoed, Double.NaN, Double.NaN, alloc);
+        }
+        return new Throughput(echoed / seconds, (cpuAfter - cpuBefore) / 1000.0 / echoed,
+                (otherAfter - otherBefore) / 1000.0 / echoed, (otherAfter - otherBefore) / (seconds * 1e9), alloc);
     }
 
     /** What a latency phase measured: sorted round-trip times and the pacer's lateness (ns). */
