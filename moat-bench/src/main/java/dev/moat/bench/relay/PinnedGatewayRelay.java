@@ -85,7 +85,7 @@ public final class PinnedGatewayRelay {
         try {
             long phaseMillis = phaseSeconds * 1000L;
             direct.throughput(window, Math.max(1000, phaseMillis / 2));
-            through.throughput(window, Math.max(2000, phaseMillis)); // the gateway's JVM is cold
+            through.throughput(window, Math.max(5000, 2 * phaseMillis)); // the gateway's JVM is cold: C2 shares its core
 
             RelayClients.Throughput d1 = direct.throughput(window, phaseMillis);
             RelayClients.Throughput g1 = through.throughput(window, phaseMillis, () -> cpuNanos(gwHandle));
