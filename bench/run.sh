@@ -91,7 +91,7 @@ log "results in $OUT"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   modules=()
-  for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations redis gateway; do
+  for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations redis gateway gateway-pinned; do
     if wanted "$step"; then modules+=(moat-bench); break; fi
   done
   if wanted http; then modules+=(moat-server); fi   # moat-server/target/moat.jar, for bench/http.sh
