@@ -22,7 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Frames from the upstream are relayed as frames, not decoded and encoded again: what the client
  * reads must be byte for byte what the upstream wrote, for text (non-ASCII included), binary, and
- * messages the upstream sent in fragments (which the gateway sends on whole).
+ * messages the upstream sent in fragments (which the gateway sends on whole). The other way, a
+ * client message the gateway relays unchanged reaches the upstream byte for byte too (censored
+ * text is rewritten: see {@link FrameRulesTest}).
  */
 class UpstreamPassThroughTest extends GatewayHarness {
     private static final String UNICODE = "héllo ☃ 😀 «chat» \u0000 end";
@@ -62,6 +64,44 @@ class UpstreamPassThroughTest extends GatewayHarness {
 
     /** A message as the client read it: text or binary, and its payload's bytes. */
     record Message(boolean text, byte[] bytes) {
+    }
+
+    @Test
+    void aClientMessageRelayedUnchangedReachesTheUpstreamByteIdentical() throws Exception {
+        BlockingQueue<Message> atUpstream = new LinkedBlockingQueue<>();
+        fragmenting = vertx.createHttpServer();
+        fragmenting.webSocketHandler(ws -> {
+            ws.textMessageHandler(t -> atUpstream.add(new Message(true, t.getBytes(StandardCharsets.UTF_8))));
+            ws.binaryMessageHandler(b -> atUpstream.add(new Message(false, b.getBytes())));
+        });
+        fragmenting.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        start(BASE.replace("${UPSTREAM}", "http://127.0.0.1:" + fragmenting.actualPort()));
+        WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setClosingTimeout(2));
+        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port()).setURI("/ws");
+        as(Tokens.hs256("quinn"), "203.0.113.41").forEach(o::addHeader);
+        WebSocket ws = client.connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+            String checked = "{ \"type\" : \"say\", \"room\":\"r\", \"text\":\"" + UNICODE.replace("\u0000", "\\u0000") + "\" }";
+            String opaque = "not json at all ☃";
+            ws.writeTextMessage(checked);
+            ws.writeTextMessage("{\"type\":\"say\",\"room\":\"r\",\"text\":\"second\"}"); // each message with its own frame
+            ws.writeFrame(WebSocketFrame.textFrame("{\"type\":\"say\",\"room\":\"r\",", false));
+            ws.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer("\"text\":\"in two 😀\"}"), true));
+            ws.writeTextMessage(opaque);
+            ws.writeBinaryMessage(Buffer.buffer(allBytes()));
+            assertThat(atUpstream.poll(10, TimeUnit.SECONDS).bytes()).isEqualTo(checked.getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(atUpstream.poll(10, TimeUnit.SECONDS).bytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("{\"type\":\"say\",\"room\":\"r\",\"text\":\"second\"}");
+            assertThat(new String(atUpstream.poll(10, TimeUnit.SECONDS).bytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("{\"type\":\"say\",\"room\":\"r\",\"text\":\"in two 😀\"}");
+            assertThat(atUpstream.poll(10, TimeUnit.SECONDS).bytes()).isEqualTo(opaque.getBytes(StandardCharsets.UTF_8));
+            Message binary = atUpstream.poll(10, TimeUnit.SECONDS);
+            assertThat(binary.text()).isFalse();
+            assertThat(binary.bytes()).isEqualTo(allBytes());
+        } finally {
+            ws.close();
+            client.close();
+        }
     }
 
     @Test
