@@ -616,27 +616,38 @@ w("gateway, (nginx, nginx,) gateway, direct, where nginx is a plain WebSocket re
 w("`proxy_http_version 1.1` with Upgrade, no checks) to the same upstream: the cost of a bare proxy")
 w("hop, run when nginx is installed; it is another process, so its row has no CPU per message.")
 w("**Throughput**: closed loop, each connection keeps its window of frames")
-w("in flight; echoed frames per second (mean of the two phases of each side), and the process's CPU")
-w("time per echoed frame, which other sessions' load changes less than the rate. **Latency**:")
-w("open loop at a fixed total rate, each frame stamped with the instant it was due, so a stalled")
-w("sender counts as latency; percentiles of every round trip of both phases of a side.")
+w("in flight; echoed frames per second (mean of the two phases of each side), the process's CPU")
+w("time per echoed frame, which other sessions' load changes less than the rate, and the bytes")
+w("the process allocated per echoed frame, which it does not change at all. **Latency**: open loop")
+w("at a fixed total rate, paced by a thread of its own that never waits for an echo (so a stalled")
+w("gateway cannot hold the sender back), each frame stamped with the instant it was handed to its")
+w("socket; percentiles of every round trip of both phases of a side. How late the pacer itself")
+w("woke is reported apart (pacer lag): it is the harness, not the path. Earlier runs paced each")
+w("connection on a 1 ms Vert.x timer and stamped the instant a frame was due; on the NIO transport")
+w("the timer's wait is rounded up to whole milliseconds, so most of their 2 ms direct median was")
+w("frames waiting for the timer.")
 w("")
 if gw:
     ratio = gw.get("throughput_ratio")
     added = gw.get("added_p99_us")
     w(f"{gw.get('connections', 0):.0f} connections, window {gw.get('window', 0):.0f}, latency at {gw.get('latency_rate_per_second', 0):,.0f} messages per second.")
     w("")
-    w("| path | echoed msg/s | CPU µs per msg | p50 | p99 | p99.9 | max | samples |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| path | echoed msg/s | CPU µs per msg | bytes allocated per msg | p50 | p99 | p99.9 | max | samples |")
+    w("|---|---|---|---|---|---|---|---|---|")
     for side, label in (("direct", "direct to the upstream"), ("gateway", "through Moat's gateway")):
-        ms = lambda k: f"{gw.get(f'{side}_{k}_us', 0) / 1000:.2f} ms"
+        ms = lambda k: f"{gw.get(f'{side}_{k}_us', 0) / 1000:.3f} ms"
+        al = gw.get(f"{side}_alloc_bytes_per_msg")
         w(f"| {label} | {gw.get(f'{side}_msgs_per_second', 0):,.0f} | {gw.get(f'{side}_cpu_us_per_msg', 0):.1f} | "
+          f"{'n/a' if al is None else f'{al:,.0f}'} | "
           f"{ms('p50')} | {ms('p99')} | {ms('p999')} | {ms('max')} | {gw.get(f'{side}_samples', 0):,.0f} |")
     if gw.get("nginx_msgs_per_second") is not None:
-        ms = lambda k: f"{gw.get(f'nginx_{k}_us', 0) / 1000:.2f} ms"
-        w(f"| through nginx (WebSocket proxy, no checks) | {gw.get('nginx_msgs_per_second', 0):,.0f} | n/a | "
+        ms = lambda k: f"{gw.get(f'nginx_{k}_us', 0) / 1000:.3f} ms"
+        w(f"| through nginx (WebSocket proxy, no checks) | {gw.get('nginx_msgs_per_second', 0):,.0f} | n/a | n/a | "
           f"{ms('p50')} | {ms('p99')} | {ms('p999')} | {ms('max')} | {gw.get('nginx_samples', 0):,.0f} |")
     w("")
+    if gw.get("pacer_lag_p99_us") is not None:
+        w(f"Pacer lag (how late the sender woke, not in the round trips): p50 {gw.get('pacer_lag_p50_us', 0):.0f} µs, p99 {gw.get('pacer_lag_p99_us', 0):.0f} µs.")
+        w("")
     w("| claim | measured | target | |")
     w("|---|---|---|---|")
     if ratio is not None:
@@ -661,23 +672,85 @@ if gw:
     w(f"Frames the gateway refused instead of relaying: {refused:.0f} (must be 0: the limits always admit).")
     w("")
     w("**Where Moat loses, and why.** A relayed frame crosses two more sockets than a direct one")
-    w("(client→gateway→upstream and back): two more reads, writes, WebSocket decodes and encodes,")
-    w("and UTF-8 conversions per message, on the same 2 cores as the clients and the echo server, so")
-    w("the rate ratio is bounded by the CPU ratio. Made before this run: one flush per event-loop turn")
-    w("on both relayed sockets (`Flushes`: Vert.x flushed every write made outside the same socket's")
-    w("read, a `writev` per frame per hop; about 31 µs per message before, about 8.5 after); frames")
-    w("decided on their event loop unless a decision reaches durable state")
+    w("(client→gateway→upstream and back): two more reads, writes, WebSocket decodes and encodes")
+    w("per message, on the same 2 cores as the clients and the echo server, so the rate ratio is")
+    w("bounded by the CPU ratio. Made before this run: one flush per event-loop turn on both relayed")
+    w("sockets (`Flushes`: a `writev` per frame per hop before; about 31 µs per message before, about")
+    w("8.5 after); frames decided on their event loop unless a decision reaches durable state")
     w("(`Gateway.Decisions.LOOP_FIRST`); the event name and extractor fields read in one streaming")
-    w("pass over only the pointers the rules use (`PointerReader`), no tree per frame. What is left, by")
-    w("a JFR profile of the gateway alone: the engine call is about a quarter of the Java samples (RE2/J")
-    w("matching the filter most of it), then Netty's frame codecs, buffer allocation and text decoding")
-    w("on both hops. **Next** (not made): pass upstream→client frames that need no check through as")
-    w("frames (no decode to `String` and back), a literal prefilter before RE2/J, and an engine that")
-    w("does not re-parse the user and address of every frame. See docs/gateway.md, Performance.")
+    w("pass over only the pointers the rules use (`PointerReader`); upstream→client messages relayed")
+    w("as the frames Vert.x read, never decoded to a `String` and encoded again (nothing checks what")
+    w("the upstream says). What is left, by a JFR profile of the gateway alone: RE2/J matching the")
+    w("block filter is the largest single item (about a fifth of the Java samples), then Netty's")
+    w("frame codecs and buffers, the streaming JSON read of each client frame, and the store's key")
+    w("hashing. **Next** (not made): a literal prefilter in the filter's matcher (it lives in the")
+    w("config binder, not the gateway), and an engine entry point that takes the connection's")
+    w("already-parsed address instead of re-parsing it per frame. See docs/gateway.md, Performance.")
 else:
     w("Not run.")
 w("")
 w(f"Command: {cmd('gateway')}")
+w("")
+
+gp = results("gateway-pinned")
+w("### The gateway on a core of its own (`PinnedGatewayRelay`)")
+w("")
+w("In production the gateway runs on its own cores in front of the chat server. Here the clients")
+w("and the echo upstream run in one JVM under `taskset -c 1`, and the gateway runs as a process of")
+w("its own (`GatewayProcess`: the same `MoatServer` and YAML as above) under `taskset -c 0`; nginx,")
+w("when installed, on the same core 0. Same phases, clients and harness. On the direct path the")
+w("clients' core is the limit; through the gateway, whichever core saturates first: the gateway's")
+w("share of its core (its CPU time over the window) says whether it kept up. CPU per message is")
+w("given per process, which is the figure the target is judged on when cores are shared: the rate")
+w("ratio depends on how busy core 1 is with the clients, and on what else runs on this machine.")
+w("")
+if gp:
+    w("| path | echoed msg/s | clients+upstream CPU µs per msg | proxy CPU µs per msg | proxy's share of its core | p50 | p99 | p99.9 | samples |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for side, label in (("direct", "direct to the upstream"), ("gateway", "through Moat's gateway (core 0)"), ("nginx", "through nginx (core 0, no checks)")):
+        if gp.get(f"{side}_msgs_per_second") is None:
+            continue
+        ms = lambda k: f"{gp.get(f'{side}_{k}_us', 0) / 1000:.3f} ms"
+        pc = gp.get(f"{side}_process_cpu_us_per_msg")
+        sh = gp.get(f"{side}_core_share")
+        w(f"| {label} | {gp.get(f'{side}_msgs_per_second', 0):,.0f} | {gp.get(f'{side}_client_cpu_us_per_msg', 0):.1f} | "
+          f"{'n/a' if pc is None else f'{pc:.1f}'} | {'n/a' if sh is None else f'{sh:.2f}'} | "
+          f"{ms('p50')} | {ms('p99')} | {ms('p999')} | {gp.get(f'{side}_samples', 0):,.0f} |")
+    w("")
+    w("| claim | measured | target | |")
+    w("|---|---|---|---|")
+    pr = gp.get("throughput_ratio")
+    share = gp.get("gateway_core_share", 1)
+    if pr is not None:
+        if pr < 0.8 and share < 0.8:
+            # neither the gateway nor, by its rate, the clients used their core: other processes had them
+            judged = f"inconclusive: the gateway used only {share:.2f} of its core, so other processes, not the gateway, set the rate"
+        else:
+            judged = "meets the target" if pr >= 0.8 else "**Moat loses: misses the target**"
+        w(f"| relayed msg/s ÷ direct msg/s, gateway pinned | {pr:.2f}× | ≥ 0.80× | {judged} |")
+    dc = gp.get("direct_client_cpu_us_per_msg")
+    gc = gp.get("gateway_process_cpu_us_per_msg")
+    if dc and gc:
+        # what one gateway core relays (1 / its CPU per msg) over what one client core drives directly
+        cr = dc / gc
+        w(f"| clients+upstream CPU per msg (direct) ÷ gateway process CPU per msg: the pinned rate ratio if each core were fully its process's | {cr:.2f}× | ≥ 0.80× | {'meets the target' if cr >= 0.8 else '**Moat loses: misses the target**'} |")
+    pa = gp.get("added_p99_us")
+    if pa is not None:
+        dp = gp.get("direct_p99_us", 0)
+        if dp > 1000:
+            judged = f"inconclusive: the direct p99 is {dp / 1000:.1f} ms, so the machine, not the gateway, set the tail in this run"
+        else:
+            judged = "meets the target" if pa < 1000 else "**Moat loses: misses the target**"
+        w(f"| added p99, gateway pinned, at {gp.get('latency_rate_per_second', 0):,.0f} msg/s | {pa / 1000:.3f} ms | < 1 ms | {judged} |")
+    gn = gp.get("gateway_to_nginx_throughput_ratio")
+    if gn is not None:
+        w(f"| relayed msg/s ÷ nginx-proxied msg/s, both pinned (peer, no target) | {gn:.2f}× | | {'Moat wins' if gn >= 1 else '**Moat loses**'} |")
+    w("")
+    w(f"Frames the gateway refused instead of relaying: {gp.get('gateway_frames_refused', 0):.0f} (must be 0).")
+else:
+    w("Not run.")
+w("")
+w(f"Command: {cmd('gateway-pinned')}")
 w("")
 
 

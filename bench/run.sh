@@ -91,7 +91,7 @@ log "results in $OUT"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   modules=()
-  for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations redis gateway; do
+  for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations redis gateway gateway-pinned; do
     if wanted "$step"; then modules+=(moat-bench); break; fi
   done
   if wanted http; then modules+=(moat-server); fi   # moat-server/target/moat.jar, for bench/http.sh
@@ -218,9 +218,23 @@ fi
 gdir=$(mktemp -d "$TMPBASE/moat-bench-gateway.XXXXXX")
 # nginx proxying WebSockets to the same upstream is the peer row when nginx is installed (the http
 # step installs it): MOAT_RELAY_NGINX names the binary
-MOAT_RELAY_NGINX=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true) \
-  main gateway dev.moat.bench.relay.GatewayRelay 16 32 5 10000 "$gdir"
+relay_nginx=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
+MOAT_RELAY_NGINX=$relay_nginx main gateway dev.moat.bench.relay.GatewayRelay 16 32 5 10000 "$gdir"
 rm -rf "$gdir"
+# The same with the gateway on a core of its own, as production runs it: the clients and the echo
+#    upstream pinned to core 1, the gateway a process of its own (and nginx) pinned to core 0. Runs
+#    with `STEPS=gateway` too. About 70 s.
+if { wanted gateway || wanted gateway-pinned; } && command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
+  gdir=$(mktemp -d "$TMPBASE/moat-bench-gateway-pinned.XXXXXX")
+  printf '%s\ttaskset -c 1 java -cp %s %s %s\n' gateway-pinned "$JAR" dev.moat.bench.relay.PinnedGatewayRelay \
+    "16 32 5 10000 <scratch dir>" >> "$OUT/commands.tsv"
+  quiet gateway-pinned
+  log "main gateway-pinned: PinnedGatewayRelay (gateway on core 0, clients on core 1)"
+  MOAT_RELAY_NGINX=$relay_nginx taskset -c 1 java -cp "$JAR" dev.moat.bench.relay.PinnedGatewayRelay 16 32 5 10000 "$gdir" \
+    > "$OUT/gateway-pinned.txt" 2>&1 || { log "FAILED: gateway-pinned"; tail -20 "$OUT/gateway-pinned.txt"; exit 1; }
+  done_step gateway-pinned
+  rm -rf "$gdir"
+fi
 # ---- end of 8 ----------------------------------------------------------------------------
 
 elapsed=$(( $(date +%s) - START ))

@@ -27,7 +27,8 @@ import java.util.Map;
  *
  * <pre>java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.GatewayRelay
  *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
- * With {@code -Dmoat.relay.gatewayOnly=true} it runs only the gateway's closed loop, and with
+ * With {@code -Dmoat.relay.gatewayOnly=true} it runs only the gateway's closed loop, with
+ * {@code -Dmoat.relay.latencyOnly=true} only the latency phases, and with
  * {@code -Dmoat.relay.noChecks=true} frames are relayed without an engine call (both for a profiler);
  * {@code -Dmoat.relay.decisions=WORKER} (or another {@link Gateway.Decisions}) drives a second
  * gateway on the same engine that decides there, to compare with the server's choice.
@@ -38,7 +39,7 @@ import java.util.Map;
  * and latencies but no CPU per message.
  */
 public final class GatewayRelay {
-    private static final String SECRET = "relay-benchmark-secret-that-is-long-enough-0123456789";
+    static final String SECRET = "relay-benchmark-secret-that-is-long-enough-0123456789";
 
     private GatewayRelay() {
     }
@@ -86,8 +87,23 @@ public final class GatewayRelay {
             if (Boolean.getBoolean("moat.relay.gatewayOnly")) {
                 // for a profiler: only the gateway's closed loop, nothing to compare
                 RelayClients.Throughput t = through.throughput(window, phaseMillis);
-                System.out.printf("gateway only: %.0f msg/s, %.1f us CPU per message%n", t.perSecond(),
-                        t.cpuMicrosPerMessage());
+                System.out.printf("gateway only: %.0f msg/s, %.1f us CPU per message, %.0f bytes allocated per message%n",
+                        t.perSecond(), t.cpuMicrosPerMessage(), t.allocBytesPerMessage());
+                return;
+            }
+            if (Boolean.getBoolean("moat.relay.latencyOnly")) {
+                // for working on the harness: warm-up, then only the latency phases, direct and gateway
+                direct.throughput(window, 2000);
+                through.throughput(window, 2000);
+                for (int round = 0; round < 2; round++) {
+                    RelayClients.Latency a = direct.latency(rate, phaseMillis);
+                    RelayClients.Latency b = through.latency(rate, phaseMillis);
+                    System.out.printf("latency (us) p50/p99/p99.9: direct %.0f/%.0f/%.0f, gateway %.0f/%.0f/%.0f;"
+                                    + " pacer lag p50/p99 %.0f/%.0f%n",
+                            micros(pct(a.rtts(), 50)), micros(pct(a.rtts(), 99)), micros(pct(a.rtts(), 99.9)),
+                            micros(pct(b.rtts(), 50)), micros(pct(b.rtts(), 99)), micros(pct(b.rtts(), 99.9)),
+                            micros(pct(a.pacerLag(), 50)), micros(pct(a.pacerLag(), 99)));
+                }
                 return;
             }
             // warm-up: the JIT compiles both paths before anything is counted
@@ -104,22 +120,25 @@ public final class GatewayRelay {
                     d1.perSecond(), d2.perSecond(), g1.perSecond(), g2.perSecond());
             System.out.printf("process CPU per echoed message (us): direct %.1f, %.1f; gateway %.1f, %.1f%n",
                     d1.cpuMicrosPerMessage(), d2.cpuMicrosPerMessage(), g1.cpuMicrosPerMessage(), g2.cpuMicrosPerMessage());
+            System.out.printf("process allocation per echoed message (bytes): direct %.0f, %.0f; gateway %.0f, %.0f%n",
+                    d1.allocBytesPerMessage(), d2.allocBytesPerMessage(), g1.allocBytesPerMessage(), g2.allocBytesPerMessage());
             double d = (d1.perSecond() + d2.perSecond()) / 2;
             double g = (g1.perSecond() + g2.perSecond()) / 2;
             double dCpu = (d1.cpuMicrosPerMessage() + d2.cpuMicrosPerMessage()) / 2;
             double gCpu = (g1.cpuMicrosPerMessage() + g2.cpuMicrosPerMessage()) / 2;
 
-            long[] dl1 = direct.latency(rate, phaseMillis);
-            long[] gl1 = through.latency(rate, phaseMillis);
-            long[] nl1 = viaNginx == null ? new long[0] : viaNginx.latency(rate, phaseMillis);
-            long[] nl2 = viaNginx == null ? new long[0] : viaNginx.latency(rate, phaseMillis);
-            long[] gl2 = through.latency(rate, phaseMillis);
-            long[] dl2 = direct.latency(rate, phaseMillis);
-            long[] dl = merged(dl1, dl2);
-            long[] gl = merged(gl1, gl2);
-            System.out.printf("latency phases (p99 us): direct %.0f, %.0f; gateway %.0f, %.0f%n",
-                    micros(pct(dl1, 99)), micros(pct(dl2, 99)), micros(pct(gl1, 99)), micros(pct(gl2, 99)));
-
+            RelayClients.Latency dl1 = direct.latency(rate, phaseMillis);
+            RelayClients.Latency gl1 = through.latency(rate, phaseMillis);
+            RelayClients.Latency nl1 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
+            RelayClients.Latency nl2 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
+            RelayClients.Latency gl2 = through.latency(rate, phaseMillis);
+            RelayClients.Latency dl2 = direct.latency(rate, phaseMillis);
+            long[] dl = merged(dl1.rtts(), dl2.rtts());
+            long[] gl = merged(gl1.rtts(), gl2.rtts());
+            System.out.printf("latency phases (p50/p99 us): direct %.0f/%.0f, %.0f/%.0f; gateway %.0f/%.0f, %.0f/%.0f%n",
+                    micros(pct(dl1.rtts(), 50)), micros(pct(dl1.rtts(), 99)), micros(pct(dl2.rtts(), 50)), micros(pct(dl2.rtts(), 99)),
+                    micros(pct(gl1.rtts(), 50)), micros(pct(gl1.rtts(), 99)), micros(pct(gl2.rtts(), 50)), micros(pct(gl2.rtts(), 99)));
+            long[] lag = merged(merged(dl1.pacerLag(), dl2.pacerLag()), merged(gl1.pacerLag(), gl2.pacerLag()));
             Gateway.Stats stats = gateway.stats();
             System.out.println("gateway stats: " + stats);
             System.out.println();
@@ -131,6 +150,8 @@ public final class GatewayRelay {
             System.out.printf("RESULT direct_cpu_us_per_msg %.2f%n", dCpu);
             System.out.printf("RESULT gateway_cpu_us_per_msg %.2f%n", gCpu);
             System.out.printf("RESULT cpu_ratio %.3f%n", dCpu / gCpu);
+            System.out.printf("RESULT direct_alloc_bytes_per_msg %.0f%n", (d1.allocBytesPerMessage() + d2.allocBytesPerMessage()) / 2);
+            System.out.printf("RESULT gateway_alloc_bytes_per_msg %.0f%n", (g1.allocBytesPerMessage() + g2.allocBytesPerMessage()) / 2);
             System.out.printf("RESULT latency_rate_per_second %d%n", rate);
             for (String side : new String[] {"direct", "gateway"}) {
                 long[] s = side.equals("direct") ? dl : gl;
@@ -140,8 +161,11 @@ public final class GatewayRelay {
                 System.out.printf("RESULT %s_p999_us %.1f%n", side, micros(pct(s, 99.9)));
                 System.out.printf("RESULT %s_max_us %.1f%n", side, micros(s.length == 0 ? 0 : s[s.length - 1]));
             }
+            // how late the pacer sent (the harness's own share; not in the round trips above)
+            System.out.printf("RESULT pacer_lag_p50_us %.1f%n", micros(pct(lag, 50)));
+            System.out.printf("RESULT pacer_lag_p99_us %.1f%n", micros(pct(lag, 99)));
             if (viaNginx != null) {
-                long[] nl = merged(nl1, nl2);
+                long[] nl = merged(nl1.rtts(), nl2.rtts());
                 double n = (n1.perSecond() + n2.perSecond()) / 2;
                 System.out.printf("throughput (msg/s echoed): nginx %.0f, %.0f%n", n1.perSecond(), n2.perSecond());
                 System.out.printf("RESULT nginx_msgs_per_second %.0f%n", n);
@@ -210,7 +234,7 @@ public final class GatewayRelay {
                 """.formatted(dir.resolve("data"), upstreamPort, SECRET, frames);
     }
 
-    private static long[] merged(long[] a, long[] b) {
+    static long[] merged(long[] a, long[] b) {
         long[] all = new long[a.length + b.length];
         System.arraycopy(a, 0, all, 0, a.length);
         System.arraycopy(b, 0, all, a.length, b.length);

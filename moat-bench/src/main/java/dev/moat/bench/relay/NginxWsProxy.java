@@ -22,6 +22,11 @@ final class NginxWsProxy implements AutoCloseable {
     }
 
     static NginxWsProxy start(String nginx, int upstreamPort, Path dir) throws Exception {
+        return start(java.util.List.of(), nginx, upstreamPort, dir);
+    }
+
+    /** As {@link #start(String, int, Path)}, the command run behind {@code launcher} (e.g. {@code taskset -c 0}). */
+    static NginxWsProxy start(java.util.List<String> launcher, String nginx, int upstreamPort, Path dir) throws Exception {
         Path prefix = Files.createDirectories(dir.resolve("nginx"));
         Files.createDirectories(prefix.resolve("logs"));
         Files.createDirectories(prefix.resolve("tmp"));
@@ -56,7 +61,9 @@ final class NginxWsProxy implements AutoCloseable {
                 """.formatted(prefix, port, upstreamPort);
         Path confFile = prefix.resolve("nginx.conf");
         Files.writeString(confFile, conf);
-        Process p = new ProcessBuilder(nginx, "-p", prefix.toString(), "-c", confFile.toString())
+        java.util.List<String> command = new java.util.ArrayList<>(launcher);
+        command.addAll(java.util.List.of(nginx, "-p", prefix.toString(), "-c", confFile.toString()));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(prefix.resolve("nginx.out").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
@@ -75,6 +82,11 @@ final class NginxWsProxy implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** CPU time (ns) of nginx and its worker so far. */
+    long cpuNanos() {
+        return PinnedGatewayRelay.cpuNanos(process.toHandle());
     }
 
     @Override

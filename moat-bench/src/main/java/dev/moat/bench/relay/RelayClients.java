@@ -22,9 +22,9 @@ import java.util.function.IntFunction;
  * <ul>
  *   <li>{@link #throughput}: closed loop, each connection keeps {@code window} frames in flight;
  *       the answer is frames echoed per second.
- *   <li>{@link #latency}: open loop at a fixed total rate, each frame stamped with the instant it
- *       was due (not when the timer got round to it, so a stalled sender shows as latency instead
- *       of hiding it); the answer is every round-trip time in nanoseconds.
+ *   <li>{@link #latency}: open loop at a fixed total rate, paced by a thread of its own that never
+ *       waits for an echo, each frame stamped with the instant it was written; the answer is every
+ *       round-trip time in nanoseconds, and how late the pacer was.
  * </ul>
  */
 final class RelayClients implements AutoCloseable {
@@ -144,8 +144,27 @@ final class RelayClients implements AutoCloseable {
         return missing;
     }
 
-    /** What a throughput phase measured. */
-    record Throughput(double perSecond, double cpuMicrosPerMessage) {
+    /**
+     * What a throughput phase measured: echoed frames per second, this process's CPU per frame,
+     * and another process's (the pinned gateway's or nginx's; NaN when none) over the same window
+     * with the share of its core it used; and the bytes this process allocated per frame, a figure
+     * other sessions' load on the machine does not change at all.
+     */
+    record Throughput(double perSecond, double cpuMicrosPerMessage, double otherCpuMicrosPerMessage,
+                      double otherCoreShare, double allocBytesPerMessage) {
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** Bytes allocated so far by this process's live threads (the event loops live through a run). */
+    private static long allocatedBytes() {
+        long[] ids = THREADS.getAllThreadIds();
+        long total = 0;
+        for (long b : THREADS.getThreadAllocatedBytes(ids)) {
+            total += Math.max(0, b);
+        }
+        return total;
     }
 
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -157,6 +176,11 @@ final class RelayClients implements AutoCloseable {
      * other sessions' load on the machine changes much less than the rate.
      */
     Throughput throughput(int window, long millis) throws Exception {
+        return throughput(window, millis, null);
+    }
+
+    /** As {@link #throughput(int, long)}, also sampling {@code otherCpuNanos} (another process's CPU time) at the same instants. */
+    Throughput throughput(int window, long millis, java.util.function.LongSupplier otherCpuNanos) throws Exception {
         mode = PhaseMode.THROUGHPUT;
         onEach(c -> {
             c.sending = true;
@@ -167,10 +191,14 @@ final class RelayClients implements AutoCloseable {
         Thread.sleep(Math.min(1000, millis / 4)); // ramp-up, not counted
         long before = sum(c -> c.received);
         long cpuBefore = OS.getProcessCpuTime();
+        long otherBefore = otherCpuNanos == null ? 0 : otherCpuNanos.getAsLong();
+        long allocBefore = allocatedBytes();
         long start = System.nanoTime();
         Thread.sleep(millis);
         long after = sum(c -> c.received);
         long cpuAfter = OS.getProcessCpuTime();
+        long otherAfter = otherCpuNanos == null ? 0 : otherCpuNanos.getAsLong();
+        long allocAfter = allocatedBytes();
         double seconds = (System.nanoTime() - start) / 1e9;
         onEach(c -> c.sending = false);
         long lost = drain();
@@ -179,32 +207,62 @@ final class RelayClients implements AutoCloseable {
             throw new IllegalStateException(lost + " frames were not echoed after the throughput phase");
         }
         long echoed = Math.max(1, after - before);
-        return new Throughput(echoed / seconds, (cpuAfter - cpuBefore) / 1000.0 / echoed);
+        double alloc = (allocAfter - allocBefore) / (double) echoed;
+        if (otherCpuNanos == null) {
+            return new Throughput(echoed / seconds, (cpuAfter - cpuBefore) / 1000.0 / echoed, Double.NaN, Double.NaN, alloc);
+        }
+        return new Throughput(echoed / seconds, (cpuAfter - cpuBefore) / 1000.0 / echoed,
+                (otherAfter - otherBefore) / 1000.0 / echoed, (otherAfter - otherBefore) / (seconds * 1e9), alloc);
     }
 
-    /** Round-trip times (ns) of frames sent at {@code perSecond} in total for {@code millis}. */
-    long[] latency(int perSecond, long millis) throws Exception {
+    /** What a latency phase measured: sorted round-trip times and the pacer's lateness (ns). */
+    record Latency(long[] rtts, long[] pacerLag) {
+    }
+
+    /**
+     * Round-trip times (ns) of frames sent at {@code perSecond} in total for {@code millis}.
+     *
+     * <p>How it works and why. One pacer thread of its own (not an event loop) sends frame k at
+     * {@code start + k / perSecond}, round robin over the connections, never waiting for an echo:
+     * an open loop, so a stalled gateway or upstream cannot hold the sender back (no coordinated
+     * omission). Each frame carries the instant the pacer handed it to its socket, and its echo
+     * the instant it was read: the round trip is everything between, the hop from the pacer to
+     * the client's event loop included (the same on both paths). The pacer parks until a frame is
+     * due; how late it woke ({@code pacerLag}) is reported apart, because it is the harness, not the
+     * path. An earlier harness paced on each connection's 1 ms Vert.x timer (NIO rounds its wait
+     * up to whole milliseconds) and stamped the due instant, so most of its 2 ms median was the
+     * timer: frames waited up to two ticks before they were written.
+     */
+    Latency latency(int perSecond, long millis) throws Exception {
+        System.gc(); // the throughput phases' garbage is not this phase's pause
         mode = PhaseMode.LATENCY;
-        double perConnPerNano = perSecond / 1e9 / conns.size();
-        long expected = (long) (perSecond * millis / 1000.0 / conns.size() * 1.1) + 16;
-        List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int n = conns.size();
+        long total = perSecond * millis / 1000;
+        int expected = (int) (total / n + 2);
         onEach(c -> {
-            c.rtts = new long[(int) expected];
+            c.rtts = new long[expected];
             c.rttCount = 0;
-            long start = System.nanoTime();
-            long base = c.sent;
-            timers.add(vertx.setPeriodic(1, id -> {
-                long due = (long) ((System.nanoTime() - start) * perConnPerNano);
-                while (c.sent - base < due) {
-                    c.send(start + (long) ((c.sent - base) / perConnPerNano));
-                }
-            }));
         });
-        Thread.sleep(millis);
-        for (long id : timers) {
-            vertx.cancelTimer(id);
-        }
-        long lost = drain();
+        long[] lag = new long[(int) total];
+        double intervalNanos = 1e9 / perSecond;
+        Thread pacer = new Thread(() -> {
+            long start = System.nanoTime() + 1_000_000;
+            for (int k = 0; k < total; k++) {
+                long due = start + (long) (k * intervalNanos);
+                long now;
+                while ((now = System.nanoTime()) < due) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+                }
+                lag[k] = now - due;
+                Conn c = conns.get(k % n);
+                c.ws.writeTextMessage(PREFIX + System.nanoTime() + "}");
+            }
+        }, "relay-pacer");
+        pacer.setDaemon(true);
+        pacer.start();
+        pacer.join(millis + 30_000);
+        long lost = drainLatency(total);
+        onEach(c -> c.sent = c.received + c.errors); // the pacer wrote without counting (not its thread's field)
         mode = PhaseMode.IDLE;
         if (lost > 0) {
             throw new IllegalStateException(lost + " frames were not echoed after the latency phase");
@@ -213,7 +271,22 @@ final class RelayClients implements AutoCloseable {
         onEach(c -> parts.add(Arrays.copyOf(c.rtts, c.rttCount)));
         long[] all = parts.stream().flatMapToLong(Arrays::stream).toArray();
         Arrays.sort(all);
-        return all;
+        Arrays.sort(lag);
+        return new Latency(all, lag);
+    }
+
+    /** Waits until {@code total} round trips were recorded (or 10 s); returns how many were not. */
+    private long drainLatency(long total) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long missing;
+        do {
+            missing = total - sum(c -> c.rttCount + c.errors);
+            if (missing <= 0) {
+                return 0;
+            }
+            Thread.sleep(5);
+        } while (System.nanoTime() < deadline);
+        return missing;
     }
 
     /** Frames that came back as something other than the echo (gateway error frames). */

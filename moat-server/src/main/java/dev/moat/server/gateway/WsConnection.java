@@ -13,6 +13,7 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,8 +138,8 @@ final class WsConnection {
         client.closeHandler(v -> onClientClosed());
         client.drainHandler(v -> drainOutbound());
 
-        upstream.textMessageHandler(this::toClient);
-        upstream.binaryMessageHandler(this::toClient);
+        // frames, not messages: what the upstream sends needs no check, so it is not decoded
+        upstream.frameHandler(this::fromUpstream);
         upstream.exceptionHandler(e -> LOG.debug("upstream socket error: {}", e.toString()));
         upstream.closeHandler(v -> onUpstreamClosed());
         upstream.drainHandler(v -> {
@@ -635,6 +636,49 @@ final class WsConnection {
 
     // ---- upstream -> client -------------------------------------------------------------------
 
+    /**
+     * A frame from the upstream. A whole text or binary message in one frame (nearly all of them)
+     * goes to the client as that frame: its payload is the bytes Vert.x read, never decoded to a
+     * {@code String} and encoded again, since nothing checks what the upstream says. A message in
+     * fragments is put together here (at most the upstream's message size, as Vert.x would) and
+     * sent whole, so an error frame of the gateway can never land between two fragments. Pings,
+     * pongs and close frames are Vert.x's business (it answers pings and reports the close).
+     */
+    private void fromUpstream(WebSocketFrame frame) {
+        if (frame.isContinuation()) {
+            if (fragments == null) {
+                return; // no message was started: the protocol would not allow it
+            }
+            Buffer part = frame.binaryData();
+            if (fragments.length() + part.length() > g.settings.upstream().maxFrameBytes()) {
+                fragments = null;
+                closeNow(INTERNAL, "upstream message too big");
+                return;
+            }
+            fragments.appendBuffer(part);
+            if (frame.isFinal()) {
+                Buffer whole = fragments;
+                fragments = null;
+                toClient(fragmentsText ? whole.toString(java.nio.charset.StandardCharsets.UTF_8) : whole);
+            }
+            return;
+        }
+        if (!frame.isText() && !frame.isBinary()) {
+            return;
+        }
+        if (frame.isFinal()) {
+            toClient(frame);
+            return;
+        }
+        fragments = Buffer.buffer(Math.max(256, frame.binaryData().length() * 2));
+        fragmentsText = frame.isText();
+        fragments.appendBuffer(frame.binaryData());
+    }
+
+    /** The fragments of an upstream message so far (null when none is open), and whether it is text. */
+    private Buffer fragments;
+    private boolean fragmentsText;
+
     private void toClient(Object frame) {
         if (closed) {
             return;
@@ -665,12 +709,17 @@ final class WsConnection {
     private void write(Object frame) {
         if (frame instanceof String s) {
             client.writeTextMessage(s);
+        } else if (frame instanceof WebSocketFrame f) {
+            client.writeFrame(f);
         } else {
             client.writeBinaryMessage((Buffer) frame);
         }
     }
 
     private static long size(Object frame) {
+        if (frame instanceof WebSocketFrame f) {
+            return f.binaryData().length() + 16L;
+        }
         return frame instanceof String s ? s.length() * 2L + 16 : ((Buffer) frame).length() + 16L;
     }
 

@@ -1,0 +1,186 @@
+package dev.moat.bench.relay;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway relay with the gateway on a core of its own, as production runs it in front of a
+ * chat server: this JVM (the clients and the echo upstream) is meant to run under
+ * {@code taskset -c 1}, and it starts Moat's gateway as a separate process ({@link GatewayProcess},
+ * the same YAML as {@link GatewayRelay}) under {@code taskset -c 0}, and nginx, when
+ * {@code MOAT_RELAY_NGINX} names it, under the same {@code taskset -c 0}. Phases run direct,
+ * gateway, (nginx, nginx,) gateway, direct, closed loop then open loop, as in {@link GatewayRelay}.
+ *
+ * <p>What it answers: whether the gateway keeps up with the traffic its own core is given, not
+ * whether it fits beside the clients. The clients and the upstream have one core in every phase,
+ * so on the direct path that core is the limit; through the gateway the limit is whichever core
+ * saturates first, and {@code gateway_core_share} (the gateway process's CPU time over the
+ * window's wall time) says which. CPU per message is given for each process on its own.
+ *
+ * <pre>taskset -c 1 java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.PinnedGatewayRelay
+ *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
+ * {@code -Dmoat.relay.gatewayCpu=0} names the gateway's core.
+ */
+public final class PinnedGatewayRelay {
+    private PinnedGatewayRelay() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int connections = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        int window = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        int phaseSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int rate = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
+        Path dir = args.length > 4 ? Path.of(args[4]) : Files.createTempDirectory("moat-relay-pinned");
+        Files.createDirectories(dir);
+        String cpu = System.getProperty("moat.relay.gatewayCpu", "0");
+        List<String> pin = List.of("taskset", "-c", cpu);
+        System.out.printf("pinned gateway relay: %d connections, window %d, %d s per phase, latency at %,d msg/s;"
+                        + " this process sees %d core(s), the gateway and nginx run on core %s%n",
+                connections, window, phaseSeconds, rate, Runtime.getRuntime().availableProcessors(), cpu);
+
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        Vertx upstreamVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        EchoUpstream upstream = EchoUpstream.start(upstreamVertx);
+
+        List<String> command = new ArrayList<>(pin);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), GatewayProcess.class.getName(),
+                Integer.toString(upstream.port()), dir.resolve("gateway").toString()));
+        Process gw = new ProcessBuilder(command).redirectError(dir.resolve("gateway.log").toFile()).start();
+        BufferedReader gwOut = new BufferedReader(new InputStreamReader(gw.getInputStream(), StandardCharsets.UTF_8));
+        PrintStream gwIn = new PrintStream(gw.getOutputStream(), true, StandardCharsets.UTF_8);
+        int gatewayPort = -1;
+        for (String line; (line = gwOut.readLine()) != null; ) {
+            if (line.startsWith("GATEWAY_PORT ")) {
+                gatewayPort = Integer.parseInt(line.substring(13).trim());
+                break;
+            }
+        }
+        if (gatewayPort < 0) {
+            throw new IllegalStateException("the gateway process did not start: see " + dir.resolve("gateway.log"));
+        }
+        long exp = System.currentTimeMillis() / 1000 + 3600;
+        RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", connections, i -> Map.of());
+        RelayClients through = RelayClients.open(clientVertx, gatewayPort, "/ws", connections,
+                i -> Map.of("Authorization", "Bearer " + Hs256Token.of(GatewayRelay.SECRET, "bench-" + i, exp),
+                        "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250)));
+        String nginxBinary = System.getenv("MOAT_RELAY_NGINX");
+        NginxWsProxy nginx = nginxBinary == null || nginxBinary.isBlank() ? null
+                : NginxWsProxy.start(pin, nginxBinary, upstream.port(), dir);
+        RelayClients viaNginx = nginx == null ? null
+                : RelayClients.open(clientVertx, nginx.port(), "/ws", connections, i -> Map.of());
+        ProcessHandle gwHandle = gw.toHandle();
+        try {
+            long phaseMillis = phaseSeconds * 1000L;
+            direct.throughput(window, Math.max(1000, phaseMillis / 2));
+            through.throughput(window, Math.max(5000, 2 * phaseMillis)); // the gateway's JVM is cold: C2 shares its core
+
+            RelayClients.Throughput d1 = direct.throughput(window, phaseMillis);
+            RelayClients.Throughput g1 = through.throughput(window, phaseMillis, () -> cpuNanos(gwHandle));
+            RelayClients.Throughput n1 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis, nginx::cpuNanos);
+            RelayClients.Throughput n2 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis, nginx::cpuNanos);
+            RelayClients.Throughput g2 = through.throughput(window, phaseMillis, () -> cpuNanos(gwHandle));
+            RelayClients.Throughput d2 = direct.throughput(window, phaseMillis);
+            System.out.printf("throughput (msg/s echoed): direct %.0f, %.0f; gateway %.0f, %.0f%n",
+                    d1.perSecond(), d2.perSecond(), g1.perSecond(), g2.perSecond());
+            System.out.printf("gateway process CPU per message (us): %.1f, %.1f; share of its core: %.2f, %.2f%n",
+                    g1.otherCpuMicrosPerMessage(), g2.otherCpuMicrosPerMessage(), g1.otherCoreShare(), g2.otherCoreShare());
+
+            RelayClients.Latency dl1 = direct.latency(rate, phaseMillis);
+            RelayClients.Latency gl1 = through.latency(rate, phaseMillis);
+            RelayClients.Latency nl1 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
+            RelayClients.Latency nl2 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
+            RelayClients.Latency gl2 = through.latency(rate, phaseMillis);
+            RelayClients.Latency dl2 = direct.latency(rate, phaseMillis);
+
+            gwIn.println("stats");
+            long refused = -1;
+            for (String line; (line = gwOut.readLine()) != null; ) {
+                if (line.startsWith("STATS ")) {
+                    refused = Long.parseLong(line.substring(6).trim());
+                    break;
+                }
+            }
+            System.out.println();
+            System.out.printf("RESULT connections %d%n", connections);
+            System.out.printf("RESULT window %d%n", window);
+            System.out.printf("RESULT gateway_cpu %s%n", cpu);
+            side("direct", d1, d2, dl1, dl2);
+            side("gateway", g1, g2, gl1, gl2);
+            double d = (d1.perSecond() + d2.perSecond()) / 2;
+            double g = (g1.perSecond() + g2.perSecond()) / 2;
+            System.out.printf("RESULT throughput_ratio %.3f%n", g / d);
+            long[] dl = GatewayRelay.merged(dl1.rtts(), dl2.rtts());
+            long[] gl = GatewayRelay.merged(gl1.rtts(), gl2.rtts());
+            System.out.printf("RESULT latency_rate_per_second %d%n", rate);
+            System.out.printf("RESULT added_p50_us %.1f%n", (GatewayRelay.pct(gl, 50) - GatewayRelay.pct(dl, 50)) / 1000.0);
+            System.out.printf("RESULT added_p99_us %.1f%n", (GatewayRelay.pct(gl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
+            if (viaNginx != null) {
+                side("nginx", n1, n2, nl1, nl2);
+                double n = (n1.perSecond() + n2.perSecond()) / 2;
+                System.out.printf("RESULT gateway_to_nginx_throughput_ratio %.3f%n", g / n);
+                long[] nl = GatewayRelay.merged(nl1.rtts(), nl2.rtts());
+                System.out.printf("RESULT nginx_added_p99_us %.1f%n", (GatewayRelay.pct(nl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
+            }
+            System.out.printf("RESULT gateway_frames_refused %d%n", refused + through.errors());
+        } finally {
+            direct.close();
+            through.close();
+            if (viaNginx != null) {
+                viaNginx.close();
+            }
+            if (nginx != null) {
+                nginx.close();
+            }
+            gwIn.close();
+            if (!gw.waitFor(10, TimeUnit.SECONDS)) {
+                gw.destroyForcibly();
+            }
+            upstream.close();
+            clientVertx.close();
+            upstreamVertx.close();
+        }
+        System.exit(0);
+    }
+
+    /** One path's RESULT lines: the mean rate of its two closed-loop phases, CPU per message, percentiles of both open-loop phases. */
+    private static void side(String name, RelayClients.Throughput a, RelayClients.Throughput b,
+                             RelayClients.Latency la, RelayClients.Latency lb) {
+        System.out.printf("RESULT %s_msgs_per_second %.0f%n", name, (a.perSecond() + b.perSecond()) / 2);
+        System.out.printf("RESULT %s_client_cpu_us_per_msg %.2f%n", name, (a.cpuMicrosPerMessage() + b.cpuMicrosPerMessage()) / 2);
+        if (!Double.isNaN(a.otherCpuMicrosPerMessage())) {
+            System.out.printf("RESULT %s_process_cpu_us_per_msg %.2f%n", name,
+                    (a.otherCpuMicrosPerMessage() + b.otherCpuMicrosPerMessage()) / 2);
+            System.out.printf("RESULT %s_core_share %.2f%n", name, (a.otherCoreShare() + b.otherCoreShare()) / 2);
+        }
+        long[] s = GatewayRelay.merged(la.rtts(), lb.rtts());
+        System.out.printf("RESULT %s_samples %d%n", name, s.length);
+        System.out.printf("RESULT %s_p50_us %.1f%n", name, GatewayRelay.pct(s, 50) / 1000.0);
+        System.out.printf("RESULT %s_p99_us %.1f%n", name, GatewayRelay.pct(s, 99) / 1000.0);
+        System.out.printf("RESULT %s_p999_us %.1f%n", name, GatewayRelay.pct(s, 99.9) / 1000.0);
+        System.out.printf("RESULT %s_max_us %.1f%n", name, s.length == 0 ? 0 : s[s.length - 1] / 1000.0);
+        long[] lag = GatewayRelay.merged(la.pacerLag(), lb.pacerLag());
+        System.out.printf("RESULT %s_pacer_lag_p99_us %.1f%n", name, GatewayRelay.pct(lag, 99) / 1000.0);
+    }
+
+    /** CPU time (ns) of a process and its descendants so far (nginx's worker is a child of its master). */
+    static long cpuNanos(ProcessHandle p) {
+        long total = p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+        for (ProcessHandle c : (Iterable<ProcessHandle>) p.descendants()::iterator) {
+            total += c.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+        }
+        return total;
+    }
+}
