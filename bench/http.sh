@@ -18,7 +18,7 @@ SECONDS_PER_RUN=${HTTP_SECONDS:-3}
 ROUNDS=${HTTP_ROUNDS:-3}
 CONNECTIONS=${HTTP_CONNECTIONS:-32}
 WARMUP_SECONDS=${HTTP_WARMUP_SECONDS:-20}
-JAR=moat-server/target/moat.jar
+JAR=${MOAT_JAR:-moat-server/target/moat.jar}   # MOAT_JAR: another build, for A/B runs
 SERVER_CPU=0
 LOAD_CPU=1
 mkdir -p "$OUT"
