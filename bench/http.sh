@@ -218,6 +218,9 @@ done
 # What the servers said (refusals are logged by both: Moat one audit line, nginx one error line)
 {
   echo "moat log lines: $(wc -l < "$SCRATCH/moat.log")"
+  # one audit line per refusal, none dropped: compare with the refused runs' answers (wrk's non-2xx is
+  # 0 for Moat, whose refusals are 200s; the warm-up and the sanity checks refuse too)
+  echo "moat audit lines (event decision): $(grep -c '"event":"decision"' "$SCRATCH/moat.log" || true)"
   head -5 "$SCRATCH/moat.log"
   echo "nginx error log lines: $(wc -l < "$SCRATCH/nginx/logs/error.log")"
   head -3 "$SCRATCH/nginx/logs/error.log"
