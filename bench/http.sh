@@ -18,7 +18,7 @@ SECONDS_PER_RUN=${HTTP_SECONDS:-3}
 ROUNDS=${HTTP_ROUNDS:-3}
 CONNECTIONS=${HTTP_CONNECTIONS:-32}
 WARMUP_SECONDS=${HTTP_WARMUP_SECONDS:-20}
-JAR=moat-server/target/moat.jar
+JAR=${MOAT_JAR:-moat-server/target/moat.jar}   # MOAT_JAR: another build, for A/B runs
 SERVER_CPU=0
 LOAD_CPU=1
 mkdir -p "$OUT"
@@ -218,6 +218,9 @@ done
 # What the servers said (refusals are logged by both: Moat one audit line, nginx one error line)
 {
   echo "moat log lines: $(wc -l < "$SCRATCH/moat.log")"
+  # one audit line per refusal, none dropped: compare with the refused runs' answers (wrk's non-2xx is
+  # 0 for Moat, whose refusals are 200s; the warm-up and the sanity checks refuse too)
+  echo "moat audit lines (event decision): $(grep -c '"event":"decision"' "$SCRATCH/moat.log" || true)"
   head -5 "$SCRATCH/moat.log"
   echo "nginx error log lines: $(wc -l < "$SCRATCH/nginx/logs/error.log")"
   head -3 "$SCRATCH/nginx/logs/error.log"

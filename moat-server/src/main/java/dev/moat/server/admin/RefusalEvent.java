@@ -37,18 +37,23 @@ public record RefusalEvent(long id, long atMillis, String action, String realm, 
 
     /** The user if there is one (bans and scores key on it first), else the address, server or appservice. */
     static String subjectOf(CheckRequest r) {
-        if (r.user() != null && !r.user().isEmpty()) {
-            return cut("user:" + r.user());
+        return subjectOf(r.user(), r.ip(), r.server(), r.appservice());
+    }
+
+    /** The same from the request's fields (the feed keeps those, and makes the subject when it is read). */
+    static String subjectOf(String user, String ip, String server, String appservice) {
+        if (user != null && !user.isEmpty()) {
+            return cut("user:" + user);
         }
-        if (r.ip() != null && !r.ip().isEmpty()) {
-            IpAddress a = IpAddress.tryParse(r.ip());
-            return a == null ? cut("ip:" + r.ip()) : Subject.ip(a).toString();
+        if (ip != null && !ip.isEmpty()) {
+            IpAddress a = IpAddress.tryParse(ip);
+            return a == null ? cut("ip:" + ip) : Subject.ip(a).toString();
         }
-        if (r.server() != null && !r.server().isEmpty()) {
-            return cut("server:" + r.server());
+        if (server != null && !server.isEmpty()) {
+            return cut("server:" + server);
         }
-        if (r.appservice() != null && !r.appservice().isEmpty()) {
-            return cut("appservice:" + r.appservice());
+        if (appservice != null && !appservice.isEmpty()) {
+            return cut("appservice:" + appservice);
         }
         return null;
     }

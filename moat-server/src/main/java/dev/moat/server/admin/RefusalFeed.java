@@ -24,7 +24,12 @@ public final class RefusalFeed implements MoatListener {
     /** Default ring size: enough for a screen of history, small enough to never matter (about 100 KB). */
     public static final int DEFAULT_CAPACITY = 500;
 
-    private final RefusalEvent[] ring;
+    /**
+     * What each kept refusal was made from, turned into its {@link RefusalEvent} only when someone
+     * reads it: the event's subject normalises the address (a parse per refusal), which a flood of
+     * refusals with nobody watching need not pay.
+     */
+    private final Raw[] ring;
     private final LongSupplier clock;
     private final List<Consumer<RefusalEvent>> sinks = new ArrayList<>();
     private long lastId;
@@ -37,7 +42,7 @@ public final class RefusalFeed implements MoatListener {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
         }
-        this.ring = new RefusalEvent[capacity];
+        this.ring = new Raw[capacity];
         this.clock = clock;
     }
 
@@ -48,14 +53,36 @@ public final class RefusalFeed implements MoatListener {
         }
         long at = clock.getAsLong();
         synchronized (this) {
-            publish(RefusalEvent.of(lastId + 1, at, request, decision));
+            publish(new Raw(lastId + 1, at, request, decision));
         }
     }
 
-    /** Appends an event whose id is {@code lastId + 1} (the lock is held). */
-    private void publish(RefusalEvent e) {
-        lastId = e.id();
-        ring[(int) ((e.id() - 1) % ring.length)] = e;
+    /**
+     * One refusal as kept in the ring: the request's and decision's values the event shows, not the
+     * request itself (which may hold a message's text).
+     */
+    private record Raw(long id, long atMillis, String action, String realm, String verdict, String reason,
+                       String user, String ip, String server, String appservice, String limitId, String banSubject) {
+        Raw(long id, long atMillis, CheckRequest r, Decision d) {
+            this(id, atMillis, r.action(), r.realm().wire(), d.verdict().wire(),
+                    d.reason() == null ? null : d.reason().wire(), r.user(), r.ip(), r.server(), r.appservice(),
+                    d.limit() == null ? null : d.limit().id(), d.ban() == null ? null : d.ban().subject());
+        }
+
+        RefusalEvent event() {
+            return new RefusalEvent(id, atMillis, action, realm, verdict, reason,
+                    RefusalEvent.subjectOf(user, ip, server, appservice), limitId, banSubject);
+        }
+    }
+
+    /** Appends a refusal whose id is {@code lastId + 1} (the lock is held). */
+    private void publish(Raw raw) {
+        lastId = raw.id();
+        ring[(int) ((raw.id() - 1) % ring.length)] = raw;
+        if (sinks.isEmpty()) {
+            return;
+        }
+        RefusalEvent e = raw.event();
         for (int i = sinks.size() - 1; i >= 0; i--) {
             try {
                 sinks.get(i).accept(e);
@@ -79,7 +106,7 @@ public final class RefusalFeed implements MoatListener {
         int n = (int) Math.min(Math.min(max, lastId), ring.length);
         List<RefusalEvent> out = new ArrayList<>(Math.max(n, 0));
         for (long id = lastId; id > lastId - n; id--) {
-            out.add(ring[(int) ((id - 1) % ring.length)]);
+            out.add(ring[(int) ((id - 1) % ring.length)].event());
         }
         return out;
     }
@@ -99,7 +126,7 @@ public final class RefusalFeed implements MoatListener {
     public synchronized Subscription subscribe(long afterId, Consumer<RefusalEvent> sink) {
         long from = afterId < 0 ? lastId + 1 : Math.max(afterId + 1, Math.max(1, lastId - ring.length + 1));
         for (long id = from; id <= lastId; id++) {
-            sink.accept(ring[(int) ((id - 1) % ring.length)]);
+            sink.accept(ring[(int) ((id - 1) % ring.length)].event());
         }
         sinks.add(sink);
         return () -> {

@@ -33,7 +33,7 @@ final class CheckHandler {
      * answered right here on the event loop, without a future or a callback.
      */
     void check(Buffer body, HttpServerResponse res, Failed failed) {
-        CheckRequest r = Bodies.checkRequest(JsonBody.parse(body));
+        CheckRequest r = CheckBody.parse(body);
         if (r.message() != null) {
             // a message may be sent to the moderation service: never on the event loop
             offload.blocking(() -> moat.check(r)).onComplete(ar -> answer(res, r, ar.result(), ar.cause(), failed));

@@ -25,6 +25,13 @@ public final class LoopGuardLimits implements LimitStore {
         return delegate.consume(calls, nowMillis, dryRun);
     }
 
+    /** The single-limit form, passed on as such, so the store's own answer to it is kept. */
+    @Override
+    public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
+        Offload.offLoop();
+        return delegate.consume(call, nowMillis, dryRun);
+    }
+
     @Override
     public LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis) {
         Offload.offLoop();

@@ -21,13 +21,26 @@ import java.util.function.BooleanSupplier;
  * </pre>
  *
  * Never logged: API keys, tokens, email addresses, and message text unless
- * {@code server.log_message_text} is true. Dry runs are not logged.
+ * {@code server.log_message_text} is true. Dry runs are not logged. With Moat's own log set-up
+ * ({@link LogConfigurator}) a refusal's line is handed to the writer as a {@link DecisionLine}
+ * (one object on the request's thread, laid out in a batch on the writer's); with any other
+ * logback configuration it goes through SLF4J, with the same fields.
  */
 public final class DecisionLog implements MoatListener {
     private static final Logger LOG = LoggerFactory.getLogger("moat.audit");
     private final BooleanSupplier logMessageText;
     /** "[DENY] ", "[KICK] ", ... per verdict, made once rather than upper-cased per refusal. */
     private static final String[] TAGS = tags();
+    /** The same tags as bytes, for {@link DecisionLine}. */
+    private static final byte[][] TAG_BYTES = tagBytes();
+
+    private static byte[][] tagBytes() {
+        byte[][] b = new byte[TAGS.length][];
+        for (int i = 0; i < TAGS.length; i++) {
+            b[i] = DecisionLine.ascii(TAGS[i]);
+        }
+        return b;
+    }
 
     private static String[] tags() {
         dev.moat.core.Verdict[] all = dev.moat.core.Verdict.values();
@@ -47,6 +60,18 @@ public final class DecisionLog implements MoatListener {
         if (d.allowed() || r.dryRun() || !LOG.isInfoEnabled()) {
             return;
         }
+        BatchingStderrAppender direct = BatchingStderrAppender.direct();
+        if (direct != null) {
+            // Moat's own log set-up: the same line, laid out later by the writer (DecisionLine)
+            direct.append(new DecisionLine(System.currentTimeMillis(), r, d, TAG_BYTES[d.verdict().ordinal()],
+                    r.message() != null && logMessageText.getAsBoolean()));
+            return;
+        }
+        log(r, d);
+    }
+
+    /** The audit line through SLF4J: any logback configuration other than Moat's own. */
+    void log(CheckRequest r, Decision d) {
         LoggingEventBuilder e = LOG.atInfo()
                 .addKeyValue("event", "decision")
                 .addKeyValue("verdict", d.verdict().wire())

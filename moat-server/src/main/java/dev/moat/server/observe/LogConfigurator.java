@@ -13,9 +13,10 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * Moat's logging, set up in code (found by logback through {@code META-INF/services}): one JSON
  * object per line ({@link JsonLayout}) on stderr, so stdout stays free for CLI output. The level
  * is {@code MOAT_LOG_LEVEL} (default INFO); Netty and Vert.x log at WARN. Lines go through a
- * queue that never blocks a request thread ({@link BatchingStderrAppender}: under a flood it drops
- * lines rather than slowing decisions) and are written in batches, one write per millisecond at
- * most.
+ * queue ({@link BatchingStderrAppender}: a request thread only queues its line, unless the queue
+ * is full, when it writes the backlog itself rather than drop a line) and are written in batches,
+ * one write per millisecond at most. Refusals' audit lines skip logback's event and are laid out
+ * by the writer ({@link DecisionLine}).
  *
  * <p>Code rather than logback.xml because parsing XML at start costs a few hundred milliseconds.
  * {@code -Dlogback.configurationFile=...} still wins: this configurator then steps aside.
@@ -47,6 +48,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         root.addAppender(writer);
         ctx.getLogger("io.netty").setLevel(Level.WARN);
         ctx.getLogger("io.vertx").setLevel(Level.WARN);
+        writer.makeDirect();   // refusals' audit lines may skip logback: this writer is where they would go
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

@@ -9,7 +9,10 @@ import io.micrometer.core.instrument.Timer;
 
 import java.util.List;
 
-/** A {@link LimitStore} that records {@code moat_store_latency_seconds{store="limits",op}}. */
+/**
+ * A {@link LimitStore} that records {@code moat_store_latency_seconds{store="limits",op}}. It passes
+ * on both forms of {@code consume} as they came, so the store's single-limit path stays in use.
+ */
 public final class TimedLimitStore implements LimitStore {
     private final LimitStore delegate;
     private final Timer consume;
@@ -28,6 +31,21 @@ public final class TimedLimitStore implements LimitStore {
         long t0 = System.nanoTime();
         try {
             return delegate.consume(calls, nowMillis, dryRun);
+        } finally {
+            consume.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * The single-limit form, passed on as such: without it the interface's default wrapped every
+     * one-limit check in a list and sent it down the store's general path (a list, an outcome
+     * array and the group logic per check), undoing the store's own single-limit path.
+     */
+    @Override
+    public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
+        long t0 = System.nanoTime();
+        try {
+            return delegate.consume(call, nowMillis, dryRun);
         } finally {
             consume.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
         }

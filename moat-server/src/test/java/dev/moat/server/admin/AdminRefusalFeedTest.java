@@ -136,6 +136,34 @@ class AdminRefusalFeedTest {
     }
 
     @Test
+    void whatTheRingKeepsReadsAsTheEventOfTheRefusalWhetherReadLaterOrLive() {
+        RefusalFeed f = feed(8);
+        List<RefusalEvent> live = new ArrayList<>();
+        List<CheckRequest> requests = List.of(login("[2001:DB8:0:0::1]:443"), login("not an address"),
+                CheckRequest.builder("invite").server("example.org").build(),
+                CheckRequest.builder("invite").appservice("bridge").build(),
+                CheckRequest.builder("login").user("alice").ip("203.0.113.7").build());
+        Decision d = new Decision(Verdict.DENY, Reason.RATE_LIMITED, "no", 5,
+                new LimitStatus("client.target.login", "ip", "ip:x", 1, 60_000, 0, 0, false, 5), List.of(), null,
+                null, null, null, null);
+        for (int i = 0; i < requests.size(); i++) {
+            if (i == 2) {
+                f.subscribe(-1, live::add);   // the first two are only read later, the others also live
+            }
+            f.onDecision(requests.get(i), d);
+        }
+        List<RefusalEvent> later = f.recent(10);
+        for (int i = 0; i < requests.size(); i++) {
+            RefusalEvent expected = RefusalEvent.of(i + 1, now.get(), requests.get(i), d);
+            assertThat(later.get(requests.size() - 1 - i)).isEqualTo(expected);
+            if (i >= 2) {
+                assertThat(live.get(i - 2)).isEqualTo(expected);
+            }
+        }
+        assertThat(later.get(requests.size() - 1).subject()).isEqualTo("ip:2001:db8::1");
+    }
+
+    @Test
     void concurrentPublishersNeitherLoseNorRepeatIds() throws Exception {
         RefusalFeed f = feed(10_000);
         List<Long> got = java.util.Collections.synchronizedList(new ArrayList<>());
