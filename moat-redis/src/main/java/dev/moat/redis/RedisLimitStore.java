@@ -100,8 +100,12 @@ public final class RedisLimitStore implements LimitStore {
         }
     }
 
-    /** Consume calls in flight per hash slot by default (Options.batchInFlight). */
-    public static final int DEFAULT_BATCH_IN_FLIGHT = 1;
+    /**
+     * Consume calls in flight per hash slot by default (Options.batchInFlight). Four, not one: with
+     * one, Redis waits idle while the client turns a reply into the next batch; on a quiet machine
+     * four gave about a quarter more checks per second than one with 16 callers (docs/redis.md).
+     */
+    public static final int DEFAULT_BATCH_IN_FLIGHT = 4;
 
     /** One call, prepared: its Redis key, slot and script arguments. */
     record Prepared(int index, LimitCall call, String key, int slot, boolean global, LimitArgs args) {

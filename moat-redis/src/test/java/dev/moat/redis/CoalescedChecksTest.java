@@ -98,7 +98,7 @@ class CoalescedChecksTest {
         MemoryLimitStore memory = new MemoryLimitStore();
         ExecutorService pool = Executors.newFixedThreadPool(checks.size());
         RedisConnection connection = RedisConnection.open(server.uri(), List.of(), 20_000);
-        try (RedisLimitStore store = new RedisLimitStore(connection, "coalesce", RedisLimitStore.Options.defaults())) {
+        try (RedisLimitStore store = new RedisLimitStore(connection, "coalesce", RedisLimitStore.Options.defaults().withBatchInFlight(1))) {
             RedisCommands<String, String> sync = admin.sync();
             client("PAUSE", "30000", "WRITE");
             List<CompletableFuture<LimitOutcome[]>> answers;
@@ -129,7 +129,7 @@ class CoalescedChecksTest {
         Limiter limiter = LimitSpec.gcra(5, 60_000, 5).limiter();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         RedisConnection connection = RedisConnection.open(server.uri(), List.of(), 300);
-        try (RedisLimitStore store = new RedisLimitStore(connection, "coalesce-late", RedisLimitStore.Options.defaults())) {
+        try (RedisLimitStore store = new RedisLimitStore(connection, "coalesce-late", RedisLimitStore.Options.defaults().withBatchInFlight(1))) {
             RedisCommands<String, String> sync = admin.sync();
             String held = store.keys().limit("late|user:held", 'g');
             String late = store.keys().limit("late|user:late", 'g');
