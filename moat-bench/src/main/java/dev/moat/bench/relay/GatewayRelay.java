@@ -45,14 +45,9 @@ public final class GatewayRelay {
     }
 
     public static void main(String[] args) throws Exception {
-        int connections = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-        int window = args.length > 1 ? Integer.parseInt(args[1]) : 32;
-        int phaseSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        int rate = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
-        Path dir = args.length > 4 ? Path.of(args[4]) : Files.createTempDirectory("moat-relay");
-        Files.createDirectories(dir);
+        RelayArgs run = RelayArgs.parse(args, "moat-relay");
         System.out.printf("gateway relay: %d connections, window %d, %d s per phase, latency at %,d msg/s, %d cores,"
-                        + " load average at start %.2f%n", connections, window, phaseSeconds, rate,
+                        + " load average at start %.2f%n", run.connections(), run.window(), run.phaseSeconds(), run.rate(),
                 Runtime.getRuntime().availableProcessors(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
@@ -60,7 +55,7 @@ public final class GatewayRelay {
         Vertx upstreamVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         EchoUpstream upstream = EchoUpstream.start(upstreamVertx);
-        MoatConfig config = ConfigLoader.parse(yaml(upstream.port(), dir), "relay.yaml", Map.of());
+        MoatConfig config = ConfigLoader.parse(yaml(upstream.port(), run.dir()), "relay.yaml", Map.of());
         MoatServer moat = MoatServer.start(() -> config);
         Gateway gateway = moat.gateway();
         String decisions = System.getProperty("moat.relay.decisions");
@@ -71,33 +66,33 @@ public final class GatewayRelay {
             System.out.println("gateway decisions: " + decisions);
         }
         long exp = System.currentTimeMillis() / 1000 + 3600;
-        RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", connections, i -> Map.of());
-        RelayClients through = RelayClients.open(clientVertx, gateway.port(), "/ws", connections,
+        RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", run.connections(), i -> Map.of());
+        RelayClients through = RelayClients.open(clientVertx, gateway.port(), "/ws", run.connections(),
                 // each user from an address of their own (the server trusts 127.0.0.1 as a proxy), so
                 // the per-address limit is one key per connection, as for users on their own networks
                 i -> Map.of("Authorization", "Bearer " + Hs256Token.of(SECRET, "bench-" + i, exp),
                         "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250)));
         String nginxBinary = System.getenv("MOAT_RELAY_NGINX");
         NginxWsProxy nginx = nginxBinary == null || nginxBinary.isBlank() ? null
-                : NginxWsProxy.start(nginxBinary, upstream.port(), dir);
+                : NginxWsProxy.start(nginxBinary, upstream.port(), run.dir());
         RelayClients viaNginx = nginx == null ? null
-                : RelayClients.open(clientVertx, nginx.port(), "/ws", connections, i -> Map.of());
+                : RelayClients.open(clientVertx, nginx.port(), "/ws", run.connections(), i -> Map.of());
         try {
-            long phaseMillis = phaseSeconds * 1000L;
+            long phaseMillis = run.phaseMillis();
             if (Boolean.getBoolean("moat.relay.gatewayOnly")) {
                 // for a profiler: only the gateway's closed loop, nothing to compare
-                RelayClients.Throughput t = through.throughput(window, phaseMillis);
+                RelayClients.Throughput t = through.throughput(run.window(), phaseMillis);
                 System.out.printf("gateway only: %.0f msg/s, %.1f us CPU per message, %.0f bytes allocated per message%n",
                         t.perSecond(), t.cpuMicrosPerMessage(), t.allocBytesPerMessage());
                 return;
             }
             if (Boolean.getBoolean("moat.relay.latencyOnly")) {
                 // for working on the harness: warm-up, then only the latency phases, direct and gateway
-                direct.throughput(window, 2000);
-                through.throughput(window, 2000);
+                direct.throughput(run.window(), 2000);
+                through.throughput(run.window(), 2000);
                 for (int round = 0; round < 2; round++) {
-                    RelayClients.Latency a = direct.latency(rate, phaseMillis);
-                    RelayClients.Latency b = through.latency(rate, phaseMillis);
+                    RelayClients.Latency a = direct.latency(run.rate(), phaseMillis);
+                    RelayClients.Latency b = through.latency(run.rate(), phaseMillis);
                     System.out.printf("latency (us) p50/p99/p99.9: direct %.0f/%.0f/%.0f, gateway %.0f/%.0f/%.0f;"
                                     + " pacer lag p50/p99 %.0f/%.0f%n",
                             micros(pct(a.rtts(), 50)), micros(pct(a.rtts(), 99)), micros(pct(a.rtts(), 99.9)),
@@ -107,15 +102,15 @@ public final class GatewayRelay {
                 return;
             }
             // warm-up: the JIT compiles both paths before anything is counted
-            direct.throughput(window, Math.max(1000, phaseMillis / 2));
-            through.throughput(window, Math.max(1000, phaseMillis / 2));
+            direct.throughput(run.window(), Math.max(1000, phaseMillis / 2));
+            through.throughput(run.window(), Math.max(1000, phaseMillis / 2));
 
-            RelayClients.Throughput d1 = direct.throughput(window, phaseMillis);
-            RelayClients.Throughput g1 = through.throughput(window, phaseMillis);
-            RelayClients.Throughput n1 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis);
-            RelayClients.Throughput n2 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis);
-            RelayClients.Throughput g2 = through.throughput(window, phaseMillis);
-            RelayClients.Throughput d2 = direct.throughput(window, phaseMillis);
+            RelayClients.Throughput d1 = direct.throughput(run.window(), phaseMillis);
+            RelayClients.Throughput g1 = through.throughput(run.window(), phaseMillis);
+            RelayClients.Throughput n1 = viaNginx == null ? null : viaNginx.throughput(run.window(), phaseMillis);
+            RelayClients.Throughput n2 = viaNginx == null ? null : viaNginx.throughput(run.window(), phaseMillis);
+            RelayClients.Throughput g2 = through.throughput(run.window(), phaseMillis);
+            RelayClients.Throughput d2 = direct.throughput(run.window(), phaseMillis);
             System.out.printf("throughput (msg/s echoed): direct %.0f, %.0f; gateway %.0f, %.0f%n",
                     d1.perSecond(), d2.perSecond(), g1.perSecond(), g2.perSecond());
             System.out.printf("process CPU per echoed message (us): direct %.1f, %.1f; gateway %.1f, %.1f%n",
@@ -127,12 +122,13 @@ public final class GatewayRelay {
             double dCpu = (d1.cpuMicrosPerMessage() + d2.cpuMicrosPerMessage()) / 2;
             double gCpu = (g1.cpuMicrosPerMessage() + g2.cpuMicrosPerMessage()) / 2;
 
-            RelayClients.Latency dl1 = direct.latency(rate, phaseMillis);
-            RelayClients.Latency gl1 = through.latency(rate, phaseMillis);
-            RelayClients.Latency nl1 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
-            RelayClients.Latency nl2 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
-            RelayClients.Latency gl2 = through.latency(rate, phaseMillis);
-            RelayClients.Latency dl2 = direct.latency(rate, phaseMillis);
+            LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), phaseMillis);
+            RelayClients.Latency dl1 = lat.direct1();
+            RelayClients.Latency gl1 = lat.gateway1();
+            RelayClients.Latency nl1 = lat.nginx1();
+            RelayClients.Latency nl2 = lat.nginx2();
+            RelayClients.Latency gl2 = lat.gateway2();
+            RelayClients.Latency dl2 = lat.direct2();
             long[] dl = merged(dl1.rtts(), dl2.rtts());
             long[] gl = merged(gl1.rtts(), gl2.rtts());
             System.out.printf("latency phases (p50/p99 us): direct %.0f/%.0f, %.0f/%.0f; gateway %.0f/%.0f, %.0f/%.0f%n",
@@ -142,8 +138,8 @@ public final class GatewayRelay {
             Gateway.Stats stats = gateway.stats();
             System.out.println("gateway stats: " + stats);
             System.out.println();
-            System.out.printf("RESULT connections %d%n", connections);
-            System.out.printf("RESULT window %d%n", window);
+            System.out.printf("RESULT connections %d%n", run.connections());
+            System.out.printf("RESULT window %d%n", run.window());
             System.out.printf("RESULT direct_msgs_per_second %.0f%n", d);
             System.out.printf("RESULT gateway_msgs_per_second %.0f%n", g);
             System.out.printf("RESULT throughput_ratio %.3f%n", g / d);
@@ -152,7 +148,7 @@ public final class GatewayRelay {
             System.out.printf("RESULT cpu_ratio %.3f%n", dCpu / gCpu);
             System.out.printf("RESULT direct_alloc_bytes_per_msg %.0f%n", (d1.allocBytesPerMessage() + d2.allocBytesPerMessage()) / 2);
             System.out.printf("RESULT gateway_alloc_bytes_per_msg %.0f%n", (g1.allocBytesPerMessage() + g2.allocBytesPerMessage()) / 2);
-            System.out.printf("RESULT latency_rate_per_second %d%n", rate);
+            System.out.printf("RESULT latency_rate_per_second %d%n", run.rate());
             for (String side : new String[] {"direct", "gateway"}) {
                 long[] s = side.equals("direct") ? dl : gl;
                 System.out.printf("RESULT %s_samples %d%n", side, s.length);

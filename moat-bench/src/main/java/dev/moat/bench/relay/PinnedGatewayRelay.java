@@ -37,17 +37,12 @@ public final class PinnedGatewayRelay {
     }
 
     public static void main(String[] args) throws Exception {
-        int connections = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-        int window = args.length > 1 ? Integer.parseInt(args[1]) : 32;
-        int phaseSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        int rate = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
-        Path dir = args.length > 4 ? Path.of(args[4]) : Files.createTempDirectory("moat-relay-pinned");
-        Files.createDirectories(dir);
+        RelayArgs run = RelayArgs.parse(args, "moat-relay-pinned");
         String cpu = System.getProperty("moat.relay.gatewayCpu", "0");
         List<String> pin = List.of("taskset", "-c", cpu);
         System.out.printf("pinned gateway relay: %d connections, window %d, %d s per phase, latency at %,d msg/s;"
                         + " this process sees %d core(s), the gateway and nginx run on core %s%n",
-                connections, window, phaseSeconds, rate, Runtime.getRuntime().availableProcessors(), cpu);
+                run.connections(), run.window(), run.phaseSeconds(), run.rate(), Runtime.getRuntime().availableProcessors(), cpu);
 
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Vertx upstreamVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
@@ -57,8 +52,8 @@ public final class PinnedGatewayRelay {
         List<String> command = new ArrayList<>(pin);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), GatewayProcess.class.getName(),
-                Integer.toString(upstream.port()), dir.resolve("gateway").toString()));
-        Process gw = new ProcessBuilder(command).redirectError(dir.resolve("gateway.log").toFile()).start();
+                Integer.toString(upstream.port()), run.dir().resolve("gateway").toString()));
+        Process gw = new ProcessBuilder(command).redirectError(run.dir().resolve("gateway.log").toFile()).start();
         BufferedReader gwOut = new BufferedReader(new InputStreamReader(gw.getInputStream(), StandardCharsets.UTF_8));
         PrintStream gwIn = new PrintStream(gw.getOutputStream(), true, StandardCharsets.UTF_8);
         int gatewayPort = -1;
@@ -69,41 +64,42 @@ public final class PinnedGatewayRelay {
             }
         }
         if (gatewayPort < 0) {
-            throw new IllegalStateException("the gateway process did not start: see " + dir.resolve("gateway.log"));
+            throw new IllegalStateException("the gateway process did not start: see " + run.dir().resolve("gateway.log"));
         }
         long exp = System.currentTimeMillis() / 1000 + 3600;
-        RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", connections, i -> Map.of());
-        RelayClients through = RelayClients.open(clientVertx, gatewayPort, "/ws", connections,
+        RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", run.connections(), i -> Map.of());
+        RelayClients through = RelayClients.open(clientVertx, gatewayPort, "/ws", run.connections(),
                 i -> Map.of("Authorization", "Bearer " + Hs256Token.of(GatewayRelay.SECRET, "bench-" + i, exp),
                         "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250)));
         String nginxBinary = System.getenv("MOAT_RELAY_NGINX");
         NginxWsProxy nginx = nginxBinary == null || nginxBinary.isBlank() ? null
-                : NginxWsProxy.start(pin, nginxBinary, upstream.port(), dir);
+                : NginxWsProxy.start(pin, nginxBinary, upstream.port(), run.dir());
         RelayClients viaNginx = nginx == null ? null
-                : RelayClients.open(clientVertx, nginx.port(), "/ws", connections, i -> Map.of());
+                : RelayClients.open(clientVertx, nginx.port(), "/ws", run.connections(), i -> Map.of());
         ProcessHandle gwHandle = gw.toHandle();
         try {
-            long phaseMillis = phaseSeconds * 1000L;
-            direct.throughput(window, Math.max(1000, phaseMillis / 2));
-            through.throughput(window, Math.max(5000, 2 * phaseMillis)); // the gateway's JVM is cold: C2 shares its core
+            long phaseMillis = run.phaseMillis();
+            direct.throughput(run.window(), Math.max(1000, phaseMillis / 2));
+            through.throughput(run.window(), Math.max(5000, 2 * phaseMillis)); // the gateway's JVM is cold: C2 shares its core
 
-            RelayClients.Throughput d1 = direct.throughput(window, phaseMillis);
-            RelayClients.Throughput g1 = through.throughput(window, phaseMillis, () -> cpuNanos(gwHandle));
-            RelayClients.Throughput n1 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis, nginx::cpuNanos);
-            RelayClients.Throughput n2 = viaNginx == null ? null : viaNginx.throughput(window, phaseMillis, nginx::cpuNanos);
-            RelayClients.Throughput g2 = through.throughput(window, phaseMillis, () -> cpuNanos(gwHandle));
-            RelayClients.Throughput d2 = direct.throughput(window, phaseMillis);
+            RelayClients.Throughput d1 = direct.throughput(run.window(), phaseMillis);
+            RelayClients.Throughput g1 = through.throughput(run.window(), phaseMillis, () -> cpuNanos(gwHandle));
+            RelayClients.Throughput n1 = viaNginx == null ? null : viaNginx.throughput(run.window(), phaseMillis, nginx::cpuNanos);
+            RelayClients.Throughput n2 = viaNginx == null ? null : viaNginx.throughput(run.window(), phaseMillis, nginx::cpuNanos);
+            RelayClients.Throughput g2 = through.throughput(run.window(), phaseMillis, () -> cpuNanos(gwHandle));
+            RelayClients.Throughput d2 = direct.throughput(run.window(), phaseMillis);
             System.out.printf("throughput (msg/s echoed): direct %.0f, %.0f; gateway %.0f, %.0f%n",
                     d1.perSecond(), d2.perSecond(), g1.perSecond(), g2.perSecond());
             System.out.printf("gateway process CPU per message (us): %.1f, %.1f; share of its core: %.2f, %.2f%n",
                     g1.otherCpuMicrosPerMessage(), g2.otherCpuMicrosPerMessage(), g1.otherCoreShare(), g2.otherCoreShare());
 
-            RelayClients.Latency dl1 = direct.latency(rate, phaseMillis);
-            RelayClients.Latency gl1 = through.latency(rate, phaseMillis);
-            RelayClients.Latency nl1 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
-            RelayClients.Latency nl2 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
-            RelayClients.Latency gl2 = through.latency(rate, phaseMillis);
-            RelayClients.Latency dl2 = direct.latency(rate, phaseMillis);
+            LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), phaseMillis);
+            RelayClients.Latency dl1 = lat.direct1();
+            RelayClients.Latency gl1 = lat.gateway1();
+            RelayClients.Latency nl1 = lat.nginx1();
+            RelayClients.Latency nl2 = lat.nginx2();
+            RelayClients.Latency gl2 = lat.gateway2();
+            RelayClients.Latency dl2 = lat.direct2();
 
             gwIn.println("stats");
             long refused = -1;
@@ -114,8 +110,8 @@ public final class PinnedGatewayRelay {
                 }
             }
             System.out.println();
-            System.out.printf("RESULT connections %d%n", connections);
-            System.out.printf("RESULT window %d%n", window);
+            System.out.printf("RESULT connections %d%n", run.connections());
+            System.out.printf("RESULT window %d%n", run.window());
             System.out.printf("RESULT gateway_cpu %s%n", cpu);
             side("direct", d1, d2, dl1, dl2);
             side("gateway", g1, g2, gl1, gl2);
@@ -124,7 +120,7 @@ public final class PinnedGatewayRelay {
             System.out.printf("RESULT throughput_ratio %.3f%n", g / d);
             long[] dl = GatewayRelay.merged(dl1.rtts(), dl2.rtts());
             long[] gl = GatewayRelay.merged(gl1.rtts(), gl2.rtts());
-            System.out.printf("RESULT latency_rate_per_second %d%n", rate);
+            System.out.printf("RESULT latency_rate_per_second %d%n", run.rate());
             System.out.printf("RESULT added_p50_us %.1f%n", (GatewayRelay.pct(gl, 50) - GatewayRelay.pct(dl, 50)) / 1000.0);
             System.out.printf("RESULT added_p99_us %.1f%n", (GatewayRelay.pct(gl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
             if (viaNginx != null) {
