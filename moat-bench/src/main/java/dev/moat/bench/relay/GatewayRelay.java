@@ -123,18 +123,17 @@ public final class GatewayRelay {
             double gCpu = (g1.cpuMicrosPerMessage() + g2.cpuMicrosPerMessage()) / 2;
 
             LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), phaseMillis);
-            RelayClients.Latency dl1 = lat.direct1();
-            RelayClients.Latency gl1 = lat.gateway1();
-            RelayClients.Latency nl1 = lat.nginx1();
-            RelayClients.Latency nl2 = lat.nginx2();
-            RelayClients.Latency gl2 = lat.gateway2();
-            RelayClients.Latency dl2 = lat.direct2();
-            long[] dl = merged(dl1.rtts(), dl2.rtts());
-            long[] gl = merged(gl1.rtts(), gl2.rtts());
+            long[] dl = merged(lat.direct1().rtts(), lat.direct2().rtts());
+            long[] gl = merged(lat.gateway1().rtts(), lat.gateway2().rtts());
+            RelayClients.Latency ld1 = lat.direct1();
+            RelayClients.Latency ld2 = lat.direct2();
+            RelayClients.Latency lg1 = lat.gateway1();
+            RelayClients.Latency lg2 = lat.gateway2();
             System.out.printf("latency phases (p50/p99 us): direct %.0f/%.0f, %.0f/%.0f; gateway %.0f/%.0f, %.0f/%.0f%n",
-                    micros(pct(dl1.rtts(), 50)), micros(pct(dl1.rtts(), 99)), micros(pct(dl2.rtts(), 50)), micros(pct(dl2.rtts(), 99)),
-                    micros(pct(gl1.rtts(), 50)), micros(pct(gl1.rtts(), 99)), micros(pct(gl2.rtts(), 50)), micros(pct(gl2.rtts(), 99)));
-            long[] lag = merged(merged(dl1.pacerLag(), dl2.pacerLag()), merged(gl1.pacerLag(), gl2.pacerLag()));
+                    micros(pct(ld1.rtts(), 50)), micros(pct(ld1.rtts(), 99)), micros(pct(ld2.rtts(), 50)),
+                    micros(pct(ld2.rtts(), 99)), micros(pct(lg1.rtts(), 50)), micros(pct(lg1.rtts(), 99)),
+                    micros(pct(lg2.rtts(), 50)), micros(pct(lg2.rtts(), 99)));
+            long[] lag = merged(merged(ld1.pacerLag(), ld2.pacerLag()), merged(lg1.pacerLag(), lg2.pacerLag()));
             Gateway.Stats stats = gateway.stats();
             System.out.println("gateway stats: " + stats);
             System.out.println();
@@ -161,7 +160,7 @@ public final class GatewayRelay {
             System.out.printf("RESULT pacer_lag_p50_us %.1f%n", micros(pct(lag, 50)));
             System.out.printf("RESULT pacer_lag_p99_us %.1f%n", micros(pct(lag, 99)));
             if (viaNginx != null) {
-                long[] nl = merged(nl1.rtts(), nl2.rtts());
+                long[] nl = merged(lat.nginx1().rtts(), lat.nginx2().rtts());
                 double n = (n1.perSecond() + n2.perSecond()) / 2;
                 System.out.printf("throughput (msg/s echoed): nginx %.0f, %.0f%n", n1.perSecond(), n2.perSecond());
                 System.out.printf("RESULT nginx_msgs_per_second %.0f%n", n);

@@ -94,12 +94,6 @@ public final class PinnedGatewayRelay {
                     g1.otherCpuMicrosPerMessage(), g2.otherCpuMicrosPerMessage(), g1.otherCoreShare(), g2.otherCoreShare());
 
             LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), phaseMillis);
-            RelayClients.Latency dl1 = lat.direct1();
-            RelayClients.Latency gl1 = lat.gateway1();
-            RelayClients.Latency nl1 = lat.nginx1();
-            RelayClients.Latency nl2 = lat.nginx2();
-            RelayClients.Latency gl2 = lat.gateway2();
-            RelayClients.Latency dl2 = lat.direct2();
 
             gwIn.println("stats");
             long refused = -1;
@@ -113,21 +107,21 @@ public final class PinnedGatewayRelay {
             System.out.printf("RESULT connections %d%n", run.connections());
             System.out.printf("RESULT window %d%n", run.window());
             System.out.printf("RESULT gateway_cpu %s%n", cpu);
-            side("direct", d1, d2, dl1, dl2);
-            side("gateway", g1, g2, gl1, gl2);
+            side("direct", d1, d2, lat.direct1(), lat.direct2());
+            side("gateway", g1, g2, lat.gateway1(), lat.gateway2());
             double d = (d1.perSecond() + d2.perSecond()) / 2;
             double g = (g1.perSecond() + g2.perSecond()) / 2;
             System.out.printf("RESULT throughput_ratio %.3f%n", g / d);
-            long[] dl = GatewayRelay.merged(dl1.rtts(), dl2.rtts());
-            long[] gl = GatewayRelay.merged(gl1.rtts(), gl2.rtts());
+            long[] dl = GatewayRelay.merged(lat.direct1().rtts(), lat.direct2().rtts());
+            long[] gl = GatewayRelay.merged(lat.gateway1().rtts(), lat.gateway2().rtts());
             System.out.printf("RESULT latency_rate_per_second %d%n", run.rate());
             System.out.printf("RESULT added_p50_us %.1f%n", (GatewayRelay.pct(gl, 50) - GatewayRelay.pct(dl, 50)) / 1000.0);
             System.out.printf("RESULT added_p99_us %.1f%n", (GatewayRelay.pct(gl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
             if (viaNginx != null) {
-                side("nginx", n1, n2, nl1, nl2);
+                side("nginx", n1, n2, lat.nginx1(), lat.nginx2());
                 double n = (n1.perSecond() + n2.perSecond()) / 2;
                 System.out.printf("RESULT gateway_to_nginx_throughput_ratio %.3f%n", g / n);
-                long[] nl = GatewayRelay.merged(nl1.rtts(), nl2.rtts());
+                long[] nl = GatewayRelay.merged(lat.nginx1().rtts(), lat.nginx2().rtts());
                 System.out.printf("RESULT nginx_added_p99_us %.1f%n", (GatewayRelay.pct(nl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
             }
             System.out.printf("RESULT gateway_frames_refused %d%n", refused + through.errors());
