@@ -176,14 +176,7 @@ public final class GatewayRelay {
             System.out.printf("RESULT added_p99_us %.1f%n", micros(pct(gl, 99) - pct(dl, 99)));
             System.out.printf("RESULT gateway_frames_refused %d%n", stats.framesRefused() + through.errors());
         } finally {
-            direct.close();
-            through.close();
-            if (viaNginx != null) {
-                viaNginx.close();
-            }
-            if (nginx != null) {
-                nginx.close();
-            }
+            RelayClients.closeAll(direct, through, viaNginx, nginx);
             moat.close();
             upstream.close();
             clientVertx.close();

@@ -126,14 +126,7 @@ public final class PinnedGatewayRelay {
             }
             System.out.printf("RESULT gateway_frames_refused %d%n", refused + through.errors());
         } finally {
-            direct.close();
-            through.close();
-            if (viaNginx != null) {
-                viaNginx.close();
-            }
-            if (nginx != null) {
-                nginx.close();
-            }
+            RelayClients.closeAll(direct, through, viaNginx, nginx);
             gwIn.close();
             if (!gw.waitFor(10, TimeUnit.SECONDS)) {
                 gw.destroyForcibly();

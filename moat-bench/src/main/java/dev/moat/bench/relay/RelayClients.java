@@ -294,6 +294,15 @@ final class RelayClients implements AutoCloseable {
         return sum(c -> c.errors);
     }
 
+    /** Closes each in turn, skipping nulls (the nginx side when nginx is not installed). */
+    static void closeAll(AutoCloseable... parts) throws Exception {
+        for (AutoCloseable p : parts) {
+            if (p != null) {
+                p.close();
+            }
+        }
+    }
+
     @Override
     public void close() throws Exception {
         for (Conn c : conns) {
