@@ -14,6 +14,7 @@ import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import dev.moat.reliability.Poll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -70,10 +71,8 @@ class CoalescedChecksTest {
             List<LimitCall> check = checks.get(i);
             answers.add(CompletableFuture.supplyAsync(() -> store.consume(check, NOW, false), pool));
             // the first is in flight (held by the pause), the others wait in the lane
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while ((i == 0 ? store.batchCounts()[0] < 1 : store.batchQueued(0) < i) && System.nanoTime() < until) {
-                Thread.sleep(1);
-            }
+            int queued = i;
+            Poll.until(() -> queued == 0 ? store.batchCounts()[0] >= 1 : store.batchQueued(0) >= queued, 20_000, 1);
             assertThat(store.batchCounts()[0]).as("calls sent").isEqualTo(1);
             assertThat(store.batchQueued(0)).as("checks waiting in the lane").isEqualTo(i);
         }
@@ -136,19 +135,13 @@ class CoalescedChecksTest {
             client("PAUSE", "1500", "WRITE");
             CompletableFuture<LimitOutcome[]> first = CompletableFuture.supplyAsync(
                     () -> store.consume(List.of(new LimitCall("late|user:held", limiter, 1)), NOW, false), pool);
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (store.batchCounts()[0] < 1 && System.nanoTime() < until) {
-                Thread.sleep(1);
-            }
+            Poll.until(() -> store.batchCounts()[0] >= 1, 1_000, 1);
             // queued behind the held call; its caller gives up after the 300 ms timeout
             assertThatThrownBy(() -> store.consume(List.of(new LimitCall("late|user:late", limiter, 1)), NOW, false))
                     .isInstanceOf(RedisUnavailableException.class);
             assertThatThrownBy(() -> first.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(RedisUnavailableException.class);
             // once Redis resumes, the held call runs (it was sent: stricter, never looser), the late one never does
-            long resumed = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (sync.exists(held) == 0 && System.nanoTime() < resumed) {
-                Thread.sleep(10);
-            }
+            Poll.until(() -> sync.exists(held) != 0, 10_000, 10);
             assertThat(sync.exists(held)).isEqualTo(1);
             assertThat(store.consume(List.of(new LimitCall("late|user:other", limiter, 1)), NOW, false)[0].allowed()).isTrue();
             assertThat(sync.exists(late)).as("the abandoned check spent nothing").isZero();

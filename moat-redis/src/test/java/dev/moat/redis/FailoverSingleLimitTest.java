@@ -1,11 +1,10 @@
 package dev.moat.redis;
 
 import dev.moat.core.limit.LimitSpec;
-import dev.moat.core.store.LeaseGrant;
 import dev.moat.core.store.LimitCall;
 import dev.moat.core.store.LimitOutcome;
-import dev.moat.core.store.LimitStore;
 import dev.moat.core.store.MemoryLimitStore;
+import dev.moat.core.store.RecordingLimitStoreBase;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -20,9 +19,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FailoverSingleLimitTest {
 
     /** Records which form each call came in; fails every call once told to. */
-    private static final class Recording implements LimitStore {
+    private static final class Recording extends RecordingLimitStoreBase {
         final List<String> forms = new ArrayList<>();
         boolean failing;
+
+        Recording() {
+            super("recording");
+        }
 
         @Override
         public LimitOutcome[] consume(List<LimitCall> calls, long nowMillis, boolean dryRun) {
@@ -40,20 +43,6 @@ class FailoverSingleLimitTest {
                 throw new RedisUnavailableException("down");
             }
             return new LimitOutcome(true, 7, 0, 0);
-        }
-
-        @Override
-        public LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void releaseLease(String leaseId, long nowMillis) {
-        }
-
-        @Override
-        public String kind() {
-            return "recording";
         }
     }
 

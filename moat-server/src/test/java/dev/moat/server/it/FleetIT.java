@@ -1,5 +1,6 @@
 package dev.moat.server.it;
 
+import dev.moat.reliability.Poll;
 import dev.moat.server.JarHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -273,12 +274,6 @@ class FleetIT {
     }
 
     static void waitFor(java.util.function.BooleanSupplier condition, long millis, String what) {
-        long deadline = System.currentTimeMillis() + millis;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            JarServer.sleep(50);
-        }
+        Poll.await(condition, millis, what);
     }
 }

@@ -1,10 +1,10 @@
 package dev.moat.server.observe;
 
 import dev.moat.core.limit.LimitSpec;
-import dev.moat.core.store.LeaseGrant;
 import dev.moat.core.store.LimitCall;
 import dev.moat.core.store.LimitOutcome;
 import dev.moat.core.store.LimitStore;
+import dev.moat.core.store.RecordingLimitStoreBase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +19,7 @@ class TimedLimitStoreTest {
     void aSingleLimitCheckReachesTheStoreAsOne() {
         List<String> calls = new ArrayList<>();
         LimitOutcome one = new LimitOutcome(true, 4, -1, 100);
-        LimitStore store = new LimitStore() {
+        LimitStore store = new RecordingLimitStoreBase("memory") {
             @Override
             public LimitOutcome[] consume(List<LimitCall> c, long nowMillis, boolean dryRun) {
                 calls.add("group of " + c.size());
@@ -30,20 +30,6 @@ class TimedLimitStoreTest {
             public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
                 calls.add("single " + call.key());
                 return one;
-            }
-
-            @Override
-            public LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public void releaseLease(String leaseId, long nowMillis) {
-            }
-
-            @Override
-            public String kind() {
-                return "memory";
             }
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();

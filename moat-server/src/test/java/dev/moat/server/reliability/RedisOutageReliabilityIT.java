@@ -1,5 +1,6 @@
 package dev.moat.server.reliability;
 
+import dev.moat.reliability.Poll;
 import dev.moat.server.JarHttp;
 import dev.moat.server.it.RedisProcess;
 import org.junit.jupiter.api.AfterEach;
@@ -151,10 +152,6 @@ class RedisOutageReliabilityIT {
     }
 
     static void waitFor(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis()).as("waited for " + what).isLessThan(deadline);
-            MoatProcess.sleep(50);
-        }
+        Poll.await(condition, 60_000, what);
     }
 }
