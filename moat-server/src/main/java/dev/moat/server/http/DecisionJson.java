@@ -3,6 +3,7 @@ package dev.moat.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.moat.core.Decision;
 import dev.moat.core.LimitStatus;
+import dev.moat.server.observe.JsonBytes;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
@@ -48,57 +49,57 @@ final class DecisionJson {
 
     static Buffer buffer(Decision d) {
         Out b = new Out();
-        b.bytes(d.allowed() ? ALLOWED_TRUE : ALLOWED_FALSE);
-        b.bytes(VERDICT).string(d.verdict().wire());
+        b.put(d.allowed() ? ALLOWED_TRUE : ALLOWED_FALSE);
+        b.put(VERDICT).string(d.verdict().wire());
         if (d.reason() != null) {
-            b.bytes(REASON).string(d.reason().wire());
+            b.put(REASON).string(d.reason().wire());
         }
         if (d.message() != null) {
-            b.bytes(MESSAGE).string(d.message());
+            b.put(MESSAGE).string(d.message());
         }
         if (d.retryAfterMillis() >= 0 && !d.allowed()) {
-            b.bytes(RETRY_AFTER_MS).number(d.retryAfterMillis());
+            b.put(RETRY_AFTER_MS).number(d.retryAfterMillis());
         }
         if (d.limit() != null) {
             LimitStatus l = d.limit();
-            b.bytes(LIMIT_ID).string(l.id());
-            b.bytes(SCOPE).string(l.scope());
-            b.bytes(KEY).string(l.key());
-            b.bytes(MAX).number(l.max());
-            b.bytes(WINDOW_MS).number(l.windowMillis());
-            b.bytes(REMAINING).number(l.remaining());
+            b.put(LIMIT_ID).string(l.id());
+            b.put(SCOPE).string(l.scope());
+            b.put(KEY).string(l.key());
+            b.put(MAX).number(l.max());
+            b.put(WINDOW_MS).number(l.windowMillis());
+            b.put(REMAINING).number(l.remaining());
             b.ascii('}');
         }
-        b.bytes(LIMITS);
+        b.put(LIMITS);
         boolean first = true;
         for (LimitStatus l : d.limits()) {
             if (!first) {
                 b.ascii(',');
             }
             first = false;
-            b.bytes(ID).string(l.id());
-            b.bytes(SCOPE).string(l.scope());
-            b.bytes(MAX).number(l.max());
-            b.bytes(WINDOW_MS).number(l.windowMillis());
-            b.bytes(REMAINING).number(l.remaining());
-            b.bytes(RESET_MS).number(l.resetMillis());
+            b.put(ID).string(l.id());
+            b.put(SCOPE).string(l.scope());
+            b.put(MAX).number(l.max());
+            b.put(WINDOW_MS).number(l.windowMillis());
+            b.put(REMAINING).number(l.remaining());
+            b.put(RESET_MS).number(l.resetMillis());
             b.ascii('}');
         }
         b.ascii(']');
         if (d.violation() != null) {
-            b.bytes(VIOLATION).bytes(Json.buffer(Wire.violation(d.violation())).getBytes());
+            b.put(VIOLATION).put(Json.buffer(Wire.violation(d.violation())).getBytes());
         }
         if (d.ban() != null) {
-            b.bytes(BAN).bytes(Json.buffer(Wire.ban(d.ban())).getBytes());
+            b.put(BAN).put(Json.buffer(Wire.ban(d.ban())).getBytes());
         }
         if (d.censoredText() != null) {
-            b.bytes(CENSORED_TEXT).string(d.censoredText());
+            b.put(CENSORED_TEXT).string(d.censoredText());
         }
         if (d.filter() != null) {
-            b.bytes(FILTER).string(d.filter());
+            b.put(FILTER).string(d.filter());
         }
         if (d.reply() != null) {
-            b.bytes(REPLY).string(d.reply());
+            b.put(REPLY).string(d.reply());
         }
         b.ascii('}');
         return Buffer.buffer(b.n).appendBytes(b.a, 0, b.n);
@@ -109,44 +110,9 @@ final class DecisionJson {
      * instead of a byte array per string and a string per number (the refused path's answer, with
      * its message and limit, was the largest share of what a refusal allocated).
      */
-    private static final class Out {
-        byte[] a = new byte[INITIAL_BYTES];
-        int n;
-
-        private void room(int more) {
-            if (n + more > a.length) {
-                a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + more));
-            }
-        }
-
-        Out ascii(char c) {
-            room(1);
-            a[n++] = (byte) c;
-            return this;
-        }
-
-        Out bytes(byte[] b) {
-            room(b.length);
-            System.arraycopy(b, 0, a, n, b.length);
-            n += b.length;
-            return this;
-        }
-
-        Out number(long v) {
-            if (v < 0) {
-                return bytes(Long.toString(v).getBytes(StandardCharsets.ISO_8859_1));
-            }
-            room(20);
-            int digits = 1;
-            for (long x = v / 10; x > 0; x /= 10) {
-                digits++;
-            }
-            for (int i = n + digits - 1; i >= n; i--) {
-                a[i] = (byte) ('0' + v % 10);
-                v /= 10;
-            }
-            n += digits;
-            return this;
+    private static final class Out extends JsonBytes<Out> {
+        Out() {
+            super(INITIAL_BYTES);
         }
 
         /**
@@ -165,7 +131,7 @@ final class DecisionJson {
                 return this;
             }
             try {
-                return bytes(Json.MAPPER.writeValueAsBytes(s));
+                return put(Json.MAPPER.writeValueAsBytes(s));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot render a string as JSON", e);
             }

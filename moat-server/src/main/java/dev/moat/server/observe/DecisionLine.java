@@ -162,65 +162,14 @@ final class DecisionLine {
     }
 
     /** The writer's growing byte array, with the layout's JSON escaping. One per writer thread. */
-    static final class Bytes {
+    static final class Bytes extends JsonBytes<Bytes> {
         private final Charset charset;
         private final StringBuilder scratch = new StringBuilder(64);
-        byte[] a;
-        int n;
 
         /** {@code charset}: how the encoder turns a laid-out line into bytes (logback's default: the platform's). */
         Bytes(int initial, Charset charset) {
-            this.a = new byte[initial];
+            super(initial);
             this.charset = charset;
-        }
-
-        private void room(int more) {
-            if (n + more > a.length) {
-                a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + more));
-            }
-        }
-
-        Bytes put(byte b) {
-            room(1);
-            a[n++] = b;
-            return this;
-        }
-
-        Bytes put(byte[] b) {
-            return put(b, 0, b.length);
-        }
-
-        Bytes put(byte[] b, int off, int len) {
-            room(len);
-            System.arraycopy(b, off, a, n, len);
-            n += len;
-            return this;
-        }
-
-        /** Text known to be ASCII (digits, constants). */
-        Bytes ascii(String s) {
-            room(s.length());
-            for (int i = 0; i < s.length(); i++) {
-                a[n++] = (byte) s.charAt(i);
-            }
-            return this;
-        }
-
-        Bytes number(long v) {
-            if (v < 0 || v >= 1_000_000_000_000_000L) {
-                return ascii(Long.toString(v));
-            }
-            int digits = 1;
-            for (long x = v / 10; x > 0; x /= 10) {
-                digits++;
-            }
-            room(digits);
-            for (int i = n + digits - 1; i >= n; i--) {
-                a[i] = (byte) ('0' + v % 10);
-                v /= 10;
-            }
-            n += digits;
-            return this;
         }
 
         /** The inside of a JSON string, escaped exactly as {@link JsonLayout#string} escapes it. */
