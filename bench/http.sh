@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The HTTP step of bench/run.sh: wrk against Moat's POST /v1/check, the no-op endpoint of the same
 # server (POST /v1/noop, server.bench_noop_endpoint) and nginx limit_req enforcing the same single
-# limit, in one run, on loopback; every server on core 0, wrk on core 1.
+# limit, and Netty alone answering a fixed body (dev.moat.bench.BareNettyHttp: the floor of the stack
+# Moat's server is built on), in one run, on loopback; every server on core 0, wrk on core 1.
 #
 #   bench/http.sh OUT_DIR        # OUT_DIR gets the raw wrk output (http-*.txt) and the configs
 #
 # Settings (environment): HTTP_SECONDS per measured run (default 3), HTTP_ROUNDS (default 3: the
 # targets are measured in turn, round after round, so that a burst of load from other sessions
 # hits all of them), HTTP_CONNECTIONS (default 32), HTTP_WARMUP_SECONDS for the JVM (default 20).
-# Needs moat-server/target/moat.jar (bench/run.sh builds it), wrk, nginx (installed with apt-get
-# when missing), taskset, curl and python3. Budget: about 90 s.
+# Needs moat-server/target/moat.jar and moat-bench/target/benchmarks.jar (bench/run.sh builds both),
+# wrk, nginx (installed with apt-get when missing), taskset, curl and python3. Budget: about 110 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ ROUNDS=${HTTP_ROUNDS:-3}
 CONNECTIONS=${HTTP_CONNECTIONS:-32}
 WARMUP_SECONDS=${HTTP_WARMUP_SECONDS:-20}
 JAR=${MOAT_JAR:-moat-server/target/moat.jar}   # MOAT_JAR: another build, for A/B runs
+BENCH_JAR=moat-bench/target/benchmarks.jar     # for the bare Netty floor; its row is skipped without it
 SERVER_CPU=0
 LOAD_CPU=1
 mkdir -p "$OUT"
@@ -42,9 +44,11 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/moat-bench-http.XXXXXX")
 chmod 755 "$SCRATCH"   # nginx workers run as an unprivileged user when started by root
 MOAT_PID=
 NGINX_PID=
+NETTY_PID=
 cleanup() {
   local status=$?   # the script's own status, not that of the servers it stops
   if [ -n "$MOAT_PID" ]; then kill "$MOAT_PID" 2>/dev/null || true; wait "$MOAT_PID" 2>/dev/null || true; fi
+  if [ -n "$NETTY_PID" ]; then kill "$NETTY_PID" 2>/dev/null || true; wait "$NETTY_PID" 2>/dev/null || true; fi
   if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
   rm -rf "$SCRATCH"
   exit "$status"
@@ -55,6 +59,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 MOAT_PORT=$(free_port)
 NGINX_PORT=$(free_port)
 while [ "$NGINX_PORT" = "$MOAT_PORT" ]; do NGINX_PORT=$(free_port); done
+NETTY_PORT=$(free_port)
+while [ "$NETTY_PORT" = "$MOAT_PORT" ] || [ "$NETTY_PORT" = "$NGINX_PORT" ]; do NETTY_PORT=$(free_port); done
 
 # The same two single limits on both sides, one key (the address 192.0.2.7 in the body for Moat,
 # the client address 127.0.0.1 for nginx): "admit" is so large that every request passes, "refuse"
@@ -151,6 +157,15 @@ taskset -c "$SERVER_CPU" "$NGINX" -p "$SCRATCH/nginx" -c "$OUT/http-nginx.conf" 
 NGINX_PID=$!
 wait_ready "http://127.0.0.1:$MOAT_PORT/healthz" "$MOAT_PID" Moat || { tail -20 "$SCRATCH/moat.log"; exit 1; }
 wait_ready "http://127.0.0.1:$NGINX_PORT/admit" "$NGINX_PID" nginx || { cat "$SCRATCH/nginx.out"; exit 1; }
+# The floor of the stack Moat is built on: Netty alone answering a fixed body (BareNettyHttp).
+if [ -f "$BENCH_JAR" ]; then
+  taskset -c "$SERVER_CPU" java -Xms256m -Xmx256m -cp "$BENCH_JAR" dev.moat.bench.BareNettyHttp "$NETTY_PORT" \
+    > "$SCRATCH/netty.log" 2>&1 &
+  NETTY_PID=$!
+  wait_ready "http://127.0.0.1:$NETTY_PORT/" "$NETTY_PID" "bare Netty" || { cat "$SCRATCH/netty.log"; exit 1; }
+else
+  say "no $BENCH_JAR: the bare Netty row is skipped (build: mvn -q -B -o -pl moat-bench -am package -DskipTests -DskipFuzz)"
+fi
 
 post() { curl -s -X POST -H 'Content-Type: application/json' -d "$2" -w ' %{http_code}' "$1"; }
 # Each side does what it claims before it is timed.
@@ -162,12 +177,14 @@ post() { curl -s -X POST -H 'Content-Type: application/json' -d "$2" -w ' %{http
   echo "nginx admit:       $(post "http://127.0.0.1:$NGINX_PORT/admit" "$ADMIT_BODY")"
   echo "nginx refuse:      $(post "http://127.0.0.1:$NGINX_PORT/refuse" "$REFUSE_BODY")"
   echo "nginx refuse:      $(post "http://127.0.0.1:$NGINX_PORT/refuse" "$REFUSE_BODY")"
+  [ -z "$NETTY_PID" ] || echo "bare netty:        $(post "http://127.0.0.1:$NETTY_PORT/v1/noop" "$ADMIT_BODY")"
 } > "$OUT/http-sanity.txt"
 grep -q '"allowed":true.* 200$' <(sed -n 1p "$OUT/http-sanity.txt") \
   && grep -q '"allowed":false.* 200$' <(sed -n 3p "$OUT/http-sanity.txt") \
   && grep -q '"noop":true.* 200$' <(sed -n 4p "$OUT/http-sanity.txt") \
   && grep -q ' 200$' <(sed -n 5p "$OUT/http-sanity.txt") \
   && grep -q ' 429$' <(sed -n 7p "$OUT/http-sanity.txt") \
+  && { [ -z "$NETTY_PID" ] || grep -q '"allowed":true.* 200$' <(sed -n 8p "$OUT/http-sanity.txt"); } \
   || { say "a server does not answer as configured:"; cat "$OUT/http-sanity.txt"; exit 1; }
 
 wrk_run() { # name, url, script, seconds
@@ -181,6 +198,7 @@ half=$(( (WARMUP_SECONDS + 1) / 2 ))
   wrk_run warm "http://127.0.0.1:$MOAT_PORT/v1/check" admit "$half"
   wrk_run warm "http://127.0.0.1:$MOAT_PORT/v1/noop" admit "$(( half / 2 + 1 ))"
   wrk_run warm "http://127.0.0.1:$MOAT_PORT/v1/check" refuse "$(( half / 2 + 1 ))"
+  [ -z "$NETTY_PID" ] || wrk_run warm "http://127.0.0.1:$NETTY_PORT/v1/noop" admit "$(( half / 2 + 1 ))"
 } > "$OUT/http-warmup.txt" 2>&1
 
 printf 'target\turl\tbody\n' > "$OUT/http-targets.tsv"
@@ -191,6 +209,7 @@ TARGETS=(
   "moat-check-refuse|http://127.0.0.1:$MOAT_PORT/v1/check|refuse"
   "nginx-refuse|http://127.0.0.1:$NGINX_PORT/refuse|refuse"
 )
+[ -z "$NETTY_PID" ] || TARGETS+=("netty-bare|http://127.0.0.1:$NETTY_PORT/v1/noop|admit")
 for t in "${TARGETS[@]}"; do
   IFS='|' read -r name url body <<< "$t"
   printf '%s\t%s\t%s\n' "$name" "$url" "$(cat "$SCRATCH/$body.lua" | sed -n 3p)" >> "$OUT/http-targets.tsv"
@@ -207,6 +226,7 @@ for round in $(seq 1 "$ROUNDS"); do
     say "round $round: $name"
     pid=$MOAT_PID
     [[ $name == nginx-* ]] && pid=$NGINX_WORKER
+    [[ $name == netty-* ]] && pid=$NETTY_PID
     file="$OUT/http-$name-$round.txt"
     echo "load $(cat /proc/loadavg)" > "$file"
     before=$(cpu_ticks "$pid")

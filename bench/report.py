@@ -315,7 +315,8 @@ HTTP_TARGETS = (("moat-noop", "Moat `POST /v1/noop` (same server, no decision)")
                 ("moat-check-admit", "**Moat `POST /v1/check`, admitted**"),
                 ("nginx-admit", "nginx `limit_req`, admitted"),
                 ("moat-check-refuse", "**Moat `POST /v1/check`, refused**"),
-                ("nginx-refuse", "nginx `limit_req`, refused (429)"))
+                ("nginx-refuse", "nginx `limit_req`, refused (429)"),
+                ("netty-bare", "bare Netty (`BareNettyHttp`: the stack under Vert.x, fixed answer, no decision)"))
 
 
 def wrk_millis(text):
@@ -389,7 +390,9 @@ if http_runs:
     w("the same server, router and body handling as `/v1/check` and answers a fixed body without a")
     w("decision (`server.bench_noop_endpoint`). Refusals are logged by both (Moat: one JSON audit line")
     w("on stderr per refusal, none dropped; nginx: one `error_log` line); nobody is scored, so a Moat")
-    w("refusal writes nothing durable.")
+    w("refusal writes nothing durable. A third server marks the floor of the stack Moat's server is built")
+    w("on: Netty alone (`BareNettyHttp`, one event loop, same transport and JVM flags), answering every")
+    w("request with a fixed body.")
     w("The targets are measured in turn, round after round, after a JVM warm-up; each figure is the")
     w("median of the rounds (slowest–fastest in brackets). Server CPU per request is the CPU time the")
     w("serving process spent during a run (`/proc/PID/stat`, Moat's whole JVM, nginx's worker) divided")
@@ -409,7 +412,7 @@ if http_runs:
         w(f"| {label} | {x['rps']:,.0f} ({x['min']:,.0f}–{x['max']:,.0f}) | {x['p99']:.2f} ms | {cpu} | {ans} |")
     w("")
 
-    def target_row(label, a, b, target):
+    def target_row(label, a, b, target, miss="**misses the target (Moat loses)**"):
         r, lo, hi = paired_ratio(a, b)
         xa, xb = http_summary(a), http_summary(b)
         if r is None:
@@ -423,7 +426,7 @@ if http_runs:
         if all(met):
             verdict_text = "meets the target"
         elif not any(met):
-            verdict_text = "**misses the target (Moat loses)**"
+            verdict_text = miss
         else:
             verdict_text = "**undecided in this run**: req/s and CPU disagree (the load moved req/s)"
         w(f"| {label} | {r:.2f} ({lo:.2f}–{hi:.2f}) | {cpu} | ≥ {target:.2f} | {verdict_text} |")
@@ -433,6 +436,9 @@ if http_runs:
     target_row("`/v1/check` admitted ÷ `/v1/noop`", "moat-check-admit", "moat-noop", 0.70)
     target_row("`/v1/check` admitted ÷ nginx admitted", "moat-check-admit", "nginx-admit", 1.0)
     target_row("`/v1/check` refused ÷ nginx refused", "moat-check-refuse", "nginx-refuse", 1.0)
+    if http_summary("netty-bare"):
+        target_row("bare Netty ÷ nginx admitted (no target: the floor of the stack under Moat)", "netty-bare",
+                   "nginx-admit", 1.0, miss="**below 1: the stack alone loses to nginx**")
     w("")
     w("The CPU column is the other side's CPU per request ÷ Moat's: the throughput ratio the two would")
     w("have on a core of their own, which is what the targets mean; the req/s column is what this run's")
@@ -453,6 +459,14 @@ if http_runs:
             w("user's message, a longer answer with a `Retry-After`, and its audit line (one object queued on")
             w("the event loop, laid out and written in batches by the log writer, which shares the core and")
             w("counts in Moat's CPU), where nginx writes a short `error_log` line.")
+        bare = http_summary("netty-bare")
+        if bare and bare["cpu_us"]:
+            w("")
+            w(f"**The floor.** Netty alone (`BareNettyHttp`: the library under Vert.x, the same transport, its")
+            w(f"HTTP/1.1 codec and a handler that answers a fixed body without reading the request) costs")
+            w(f"{bare['cpu_us']:.1f} µs per request against nginx's {ngx['cpu_us']:.1f} µs, and Moat's `/v1/noop` on Vert.x")
+            w(f"{noop['cpu_us']:.1f} µs. Any server on this stack (design.md prescribes Vert.x) pays at least the floor before it")
+            w("reads a body or decides anything; nginx's `limit_req` decision is inside its figure.")
     loads = [r["load"] for runs in http_runs.values() for r in runs.values() if r["load"] is not None]
     if loads:
         w(f"The 1-minute load average during these runs was {min(loads):.1f}–{max(loads):.1f} on 2 cores.")

@@ -9,7 +9,7 @@
 #   STEPS="hotkey-fixed heap" bench/run.sh           # only some steps (the report marks the rest "not run")
 #   STEPS=redis REDIS_SECONDS=1 bench/run.sh          # only the Redis step, shorter
 #
-#   STEPS=http bench/run.sh      # only the HTTP step (builds moat-server/target/moat.jar, not benchmarks.jar)
+#   STEPS=http bench/run.sh      # only the HTTP step (builds moat-server/target/moat.jar and benchmarks.jar)
 #
 # Needs: JDK 17, Maven with the dependencies in ~/.m2 (offline), python3 (report, free port); the http
 # step also needs wrk, taskset and curl, and installs nginx with apt-get when it is missing; the redis
@@ -94,10 +94,10 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   for step in hotkey-fixed prototype hotkey-system manykeys decision heap violations redis gateway gateway-pinned; do
     if wanted "$step"; then modules+=(moat-bench); break; fi
   done
-  if wanted http; then modules+=(moat-server); fi   # moat-server/target/moat.jar, for bench/http.sh
+  if wanted http; then modules+=(moat-server moat-bench); fi   # moat.jar and BareNettyHttp, for bench/http.sh
   if [ ${#modules[@]} -gt 0 ]; then
     log "build ${modules[*]}"
-    mvn -q -B -o -pl "$(IFS=,; echo "${modules[*]}")" -am package -DskipTests -DskipFuzz > "$OUT/build.txt" 2>&1 \
+    mvn -q -B -o -pl "$(printf '%s\n' "${modules[@]}" | sort -u | paste -sd,)" -am package -DskipTests -DskipFuzz > "$OUT/build.txt" 2>&1 \
       || { log "build FAILED"; tail -40 "$OUT/build.txt"; exit 1; }
   fi
 fi

@@ -45,10 +45,15 @@ public final class ApiVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+        HttpServerOptions options = new HttpServerOptions()
                 .setHost(host).setPort(port)
                 .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeoutMillis)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setCompressionSupported(false));
+                .setCompressionSupported(false);
+        // the API serves no WebSocket (the gateway has its own server): without a compression
+        // extension to offer, Vert.x leaves Netty's WebSocket extension handler out of the
+        // pipeline, which otherwise inspects every request and every response on this hot path
+        options.getWebSocketConfig().setUsePerFrameCompression(false).setUsePerMessageCompression(false);
+        HttpServer server = vertx.createHttpServer(options);
         io.vertx.ext.web.Router router = api.router(vertx);
         extraRoutes.accept(router); // admin page (issue 8)
         server.requestHandler(api.requestHandler(router)); // POST /v1/check before the router (HotPath)
