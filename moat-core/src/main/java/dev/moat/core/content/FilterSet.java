@@ -62,15 +62,16 @@ public final class FilterSet {
                 return new FilterResult(FilterAction.BLOCK, f.name(), f.reply(), null, reported);
             }
         }
-        Ranges ranges = new Ranges();
+        Ranges ranges = null; // made only when a censor filter covers the place: most sets have none
         Filter censor = null;
         for (Filter f : filters) {
             if (f.action() == FilterAction.CENSOR && f.appliesTo(place)) {
-                int before = ranges.size;
+                Ranges r = ranges == null ? (ranges = new Ranges()) : ranges;
+                int before = r.size;
                 for (TextMatcher m : f.matchers()) {
-                    m.findAll(text, (start, end) -> ranges.add(start, end, text.length()));
+                    m.findAll(text, (start, end) -> r.add(start, end, text.length()));
                 }
-                if (censor == null && ranges.size > before) {
+                if (censor == null && r.size > before) {
                     censor = f;
                 }
             }
