@@ -13,6 +13,11 @@ import dev.moat.core.content.TextMatcher;
  * written; start one with {@code (?i)} to ignore case. A pattern that can match empty text is
  * refused at compile time: it is almost always a typo (a stray {@code |}, a {@code *} meant as
  * {@code +}), and an empty match has nothing to block or censor.
+ *
+ * <p>Most messages match no filter, and RE2/J's NFA is the costliest step of relaying one; so when
+ * the pattern's syntax shows strings every match must contain ({@link RequiredLiterals}), a text
+ * containing none of them (ignoring case) is answered without running RE2/J. That check can only
+ * say "maybe" wrongly, never "no", so it never changes what matches.
  */
 public final class Re2TextMatcher implements TextMatcher {
 
@@ -22,9 +27,12 @@ public final class Re2TextMatcher implements TextMatcher {
     public static final int MAX_PROGRAM_SIZE = 20_000;
 
     private final Pattern pattern;
+    /** Strings one of which every match contains, or null to always run RE2/J. */
+    private final RequiredLiterals prefilter;
 
-    private Re2TextMatcher(Pattern pattern) {
+    private Re2TextMatcher(Pattern pattern, RequiredLiterals prefilter) {
         this.pattern = pattern;
+        this.prefilter = prefilter;
     }
 
     /**
@@ -66,7 +74,7 @@ public final class Re2TextMatcher implements TextMatcher {
             throw new IllegalArgumentException("pattern '" + regex + "' matches empty text; a filter pattern must"
                     + " need at least one character (a stray '|', or '*' where '+' was meant?)");
         }
-        return new Re2TextMatcher(p);
+        return new Re2TextMatcher(p, RequiredLiterals.of(regex));
     }
 
     /** The pattern as written in the config. */
@@ -74,9 +82,17 @@ public final class Re2TextMatcher implements TextMatcher {
         return pattern.pattern();
     }
 
+    /** The prefilter derived from the pattern, or null when there is none; for tests. */
+    RequiredLiterals prefilter() {
+        return prefilter;
+    }
+
     @Override
     public void findAll(CharSequence text, MatchSink sink) {
         if (text == null || text.length() == 0) {
+            return;
+        }
+        if (prefilter != null && !mayMatch(text)) {
             return;
         }
         Matcher m = pattern.matcher(text);
@@ -99,6 +115,14 @@ public final class Re2TextMatcher implements TextMatcher {
             if (end > start && !sink.accept(start, end)) {
                 return;
             }
+        }
+    }
+
+    private boolean mayMatch(CharSequence text) {
+        try {
+            return prefilter.mayMatch(text);
+        } catch (RuntimeException e) {
+            return true; // a CharSequence that changed under us: let RE2/J decide, as before
         }
     }
 
