@@ -179,7 +179,7 @@ final class ContentChecks {
                     "link_spam", -1, null, "link " + worstKey + " to more than " + policy.maxRecipients() + " recipients",
                     null, null);
             case BAN -> new Refusal(Verdict.BAN, Reason.LINK_SPAM,
-                    "You have been banned for " + Messages.duration(policy.banMillis()) + " for sending the same link to too many people.",
+                    "You have been banned for " + HumanDuration.text(policy.banMillis()) + " for sending the same link to too many people.",
                     "link_spam", -1,
                     new Ban(sender, "link_spam", "link_spam", BanSource.AUTO, nowMillis, nowMillis + policy.banMillis(), 0, "moat"),
                     "link " + worstKey + " sent again after a kick", null, null);

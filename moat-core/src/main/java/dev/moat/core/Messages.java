@@ -44,14 +44,14 @@ final class Messages {
             }
             last = new Last(action, spec, bytes, base);
         }
-        return base + " Try again in " + duration(retryAfterMillis) + ".";
+        return base + " Try again in " + HumanDuration.text(retryAfterMillis) + ".";
     }
 
     private static String tooMany(String action, LimitSpec spec, boolean bytes) {
         String what = bytes ? human(spec.max()) + " of " + action.replace('_', ' ')
                 : spec.max() + " " + action.replace('_', ' ') + (spec.max() == 1 ? " request" : " requests");
         return "Too many " + action.replace('_', ' ') + " requests: the limit is " + what + " per "
-                + duration(spec.perMillis()) + ".";
+                + HumanDuration.text(spec.perMillis()) + ".";
     }
 
     /** The sentence built whole: what {@link #rateLimited} returns, without the kept part. */
@@ -59,21 +59,21 @@ final class Messages {
         String what = bytes ? human(spec.max()) + " of " + action.replace('_', ' ')
                 : spec.max() + " " + action.replace('_', ' ') + (spec.max() == 1 ? " request" : " requests");
         String base = "Too many " + action.replace('_', ' ') + " requests: the limit is " + what + " per "
-                + duration(spec.perMillis()) + ".";
+                + HumanDuration.text(spec.perMillis()) + ".";
         if (retryAfterMillis < 0) {
             return "This " + action.replace('_', ' ') + " request is larger than the limit of " + what + " per "
-                    + duration(spec.perMillis()) + " allows.";
+                    + HumanDuration.text(spec.perMillis()) + " allows.";
         }
-        return base + " Try again in " + duration(retryAfterMillis) + ".";
+        return base + " Try again in " + HumanDuration.text(retryAfterMillis) + ".";
     }
 
     static String banned(long millisLeft) {
-        return "You are temporarily banned for repeated violations. The ban ends in " + duration(millisLeft) + ".";
+        return "You are temporarily banned for repeated violations. The ban ends in " + HumanDuration.text(millisLeft) + ".";
     }
 
     static String banStarted(long durationMillis) {
         return durationMillis == 0 ? "You have been disconnected for repeated violations."
-                : "You have been banned for " + duration(durationMillis) + " for repeated violations.";
+                : "You have been banned for " + HumanDuration.text(durationMillis) + " for repeated violations.";
     }
 
     static String kicked() {
@@ -82,25 +82,6 @@ final class Messages {
 
     static String concurrency(int max) {
         return "Too many requests in progress: at most " + max + " at a time. Wait for one to finish.";
-    }
-
-    /** "42 seconds", "5 minutes", "2 hours 3 minutes", rounded up to the second. */
-    static String duration(long millis) {
-        long s = Math.max(1, (millis + 999) / 1000);
-        if (s < 60) {
-            return s + (s == 1 ? " second" : " seconds");
-        }
-        long m = (s + 59) / 60;
-        if (m < 60) {
-            return m + (m == 1 ? " minute" : " minutes");
-        }
-        long h = m / 60;
-        long rm = m % 60;
-        if (h < 48) {
-            return h + (h == 1 ? " hour" : " hours") + (rm == 0 ? "" : " " + rm + (rm == 1 ? " minute" : " minutes"));
-        }
-        long d = (h + 23) / 24;
-        return d + " days";
     }
 
     static String human(long bytes) {

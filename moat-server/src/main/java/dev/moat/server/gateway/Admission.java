@@ -2,6 +2,7 @@ package dev.moat.server.gateway;
 
 import dev.moat.core.CheckRequest;
 import dev.moat.core.Decision;
+import dev.moat.core.HumanDuration;
 import dev.moat.core.Moat;
 import dev.moat.core.Reason;
 import io.vertx.core.Future;
@@ -83,7 +84,7 @@ final class Admission {
             if (v.ban() != null) {
                 long left = Math.max(0, v.ban().expiresAtMillis() - g.moat.clock().nowMillis());
                 return new Outcome(null, null, new Refusal(403, "banned",
-                        "Too many invalid sign-in attempts: this address is banned for " + Texts.duration(left) + ".",
+                        "Too many invalid sign-in attempts: this address is banned for " + HumanDuration.text(left) + ".",
                         left, null));
             }
             return new Outcome(null, null, new Refusal(401, "invalid_token", message, -1, null));

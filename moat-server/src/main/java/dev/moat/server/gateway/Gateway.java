@@ -1,5 +1,6 @@
 package dev.moat.server.gateway;
 
+import dev.moat.core.HumanDuration;
 import dev.moat.core.Moat;
 import dev.moat.core.MoatListener;
 import dev.moat.core.ban.Ban;
@@ -373,7 +374,7 @@ public final class Gateway implements AutoCloseable {
 
         private String banMessage(Ban ban) {
             long left = Math.max(0, ban.expiresAtMillis() - g.moat.clock().nowMillis());
-            return "You are banned for " + Texts.duration(left) + ".";
+            return "You are banned for " + HumanDuration.text(left) + ".";
         }
     }
 }

@@ -2,27 +2,9 @@ package dev.moat.server.gateway;
 
 import java.nio.charset.StandardCharsets;
 
-/** Small text helpers: durations for people, JSON string escaping, close-reason truncation. */
+/** Small text helpers: JSON string escaping, close-reason truncation (durations: {@link dev.moat.core.HumanDuration}). */
 final class Texts {
     private Texts() {
-    }
-
-    /** "42 seconds", "5 minutes", "2 hours 3 minutes", "3 days" (rounded up to the second). */
-    static String duration(long millis) {
-        long s = Math.max(1, (millis + 999) / 1000);
-        if (s < 60) {
-            return s + (s == 1 ? " second" : " seconds");
-        }
-        long m = (s + 59) / 60;
-        if (m < 60) {
-            return m + (m == 1 ? " minute" : " minutes");
-        }
-        long h = m / 60;
-        long rm = m % 60;
-        if (h < 48) {
-            return h + (h == 1 ? " hour" : " hours") + (rm == 0 ? "" : " " + rm + (rm == 1 ? " minute" : " minutes"));
-        }
-        return ((h + 23) / 24) + " days";
     }
 
     /** {@code s} escaped for use inside a JSON string (no surrounding quotes). */

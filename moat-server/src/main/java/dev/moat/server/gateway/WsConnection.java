@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.core.CheckRequest;
 import dev.moat.core.Decision;
+import dev.moat.core.HumanDuration;
 import dev.moat.core.Moat;
 import dev.moat.core.Verdict;
 import dev.moat.core.identity.IpAddress;
@@ -339,12 +340,12 @@ final class WsConnection {
                                 "gateway: over " + rate.max() + " frames per " + rate.perMillis() + "ms on one connection"))
                         .onComplete(ar -> {
                             busy = false;
-                            String message = "Too many messages: at most " + rate.max() + " per " + Texts.duration(rate.perMillis())
-                                    + " on one connection. Try again in " + Texts.duration(wait) + ".";
+                            String message = "Too many messages: at most " + rate.max() + " per " + HumanDuration.text(rate.perMillis())
+                                    + " on one connection. Try again in " + HumanDuration.text(wait) + ".";
                             Moat.ViolationResult v = ar.succeeded() ? ar.result() : null;
                             if (v != null && v.ban() != null) {
                                 long left = Math.max(0, v.ban().expiresAtMillis() - g.moat.clock().nowMillis());
-                                String m = "You have been banned for " + Texts.duration(left) + " for repeated violations.";
+                                String m = "You have been banned for " + HumanDuration.text(left) + " for repeated violations.";
                                 refuse(f, "rate_limited", m, left, Verdict.BAN);
                                 closeForBan(m);
                             } else {
