@@ -32,6 +32,9 @@ mkdir -p "$OUT"
 
 log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/run.log"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# the cores' steal time and total time so far (clock ticks, /proc/stat): steal is time the host gave
+# to other guests while this one had work, which no load average shows
+stat_ticks() { awk '/^cpu / { print "stat", $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 
 # Other sessions build on this machine; a benchmark next to a compiler measures the compiler.
 quiet() {
@@ -39,9 +42,9 @@ quiet() {
     sleep 10
     waited=$((waited + 10))
   done
-  echo "$1 start $(date -u +%H:%M:%S) load $(cat /proc/loadavg)" >> "$OUT/load.txt"
+  echo "$1 start $(date -u +%H:%M:%S) load $(cat /proc/loadavg) $(stat_ticks)" >> "$OUT/load.txt"
 }
-done_step() { echo "$1 end   $(date -u +%H:%M:%S) load $(cat /proc/loadavg)" >> "$OUT/load.txt"; }
+done_step() { echo "$1 end   $(date -u +%H:%M:%S) load $(cat /proc/loadavg) $(stat_ticks)" >> "$OUT/load.txt"; }
 
 wanted() { [ -z "${STEPS:-}" ] || [[ " $STEPS " == *" $1 "* ]]; }
 
