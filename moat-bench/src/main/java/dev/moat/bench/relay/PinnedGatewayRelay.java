@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * The gateway relay with the gateway on a core of its own, as production runs it in front of a
@@ -20,13 +21,19 @@ import java.util.concurrent.TimeUnit;
  * {@code taskset -c 1}, and it starts Moat's gateway as a separate process ({@link GatewayProcess},
  * the same YAML as {@link GatewayRelay}) under {@code taskset -c 0}, and nginx, when
  * {@code MOAT_RELAY_NGINX} names it, under the same {@code taskset -c 0}. Phases run direct,
- * gateway, (nginx, nginx,) gateway, direct, closed loop then open loop, as in {@link GatewayRelay}.
+ * gateway, (nginx, nginx,) gateway, direct, closed loop then open loop, as in {@link GatewayRelay}
+ * (the gateway with no checks: after each gateway phase and before the second, closed loop only).
  *
  * <p>What it answers: whether the gateway keeps up with the traffic its own core is given, not
  * whether it fits beside the clients. The clients and the upstream have one core in every phase,
  * so on the direct path that core is the limit; through the gateway the limit is whichever core
  * saturates first, and {@code gateway_core_share} (the gateway process's CPU time over the
  * window's wall time) says which. CPU per message is given for each process on its own.
+ *
+ * <p>A second gateway process, the same but with {@code -Dmoat.relay.noChecks=true} (frames pass
+ * with no engine call: no limits, no filters), runs closed-loop phases of its own beside the
+ * gateway's: what the hop alone costs on this stack, so the cost of the checks reads as the
+ * difference.
  *
  * <pre>taskset -c 1 java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.PinnedGatewayRelay
  *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
@@ -49,43 +56,35 @@ public final class PinnedGatewayRelay {
         Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         EchoUpstream upstream = EchoUpstream.start(upstreamVertx);
 
-        List<String> command = new ArrayList<>(pin);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), GatewayProcess.class.getName(),
-                Integer.toString(upstream.port()), run.dir().resolve("gateway").toString()));
-        Process gw = new ProcessBuilder(command).redirectError(run.dir().resolve("gateway.log").toFile()).start();
-        BufferedReader gwOut = new BufferedReader(new InputStreamReader(gw.getInputStream(), StandardCharsets.UTF_8));
-        PrintStream gwIn = new PrintStream(gw.getOutputStream(), true, StandardCharsets.UTF_8);
-        int gatewayPort = -1;
-        for (String line; (line = gwOut.readLine()) != null; ) {
-            if (line.startsWith("GATEWAY_PORT ")) {
-                gatewayPort = Integer.parseInt(line.substring(13).trim());
-                break;
-            }
-        }
-        if (gatewayPort < 0) {
-            throw new IllegalStateException("the gateway process did not start: see " + run.dir().resolve("gateway.log"));
-        }
+        Gw gw = Gw.start(pin, upstream.port(), run.dir().resolve("gateway"), false);
+        // the same gateway with no engine call per frame (frames: action none): the hop itself
+        Gw bare = Gw.start(pin, upstream.port(), run.dir().resolve("gateway-nochecks"), true);
         long exp = System.currentTimeMillis() / 1000 + 3600;
         RelayClients direct = RelayClients.open(clientVertx, upstream.port(), "/ws", run.connections(), i -> Map.of());
-        RelayClients through = RelayClients.open(clientVertx, gatewayPort, "/ws", run.connections(),
-                i -> Map.of("Authorization", "Bearer " + Hs256Token.of(GatewayRelay.SECRET, "bench-" + i, exp),
-                        "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250)));
+        IntFunction<Map<String, String>> auth = i -> Map.of(
+                "Authorization", "Bearer " + Hs256Token.of(GatewayRelay.SECRET, "bench-" + i, exp),
+                "X-Forwarded-For", "10.0." + (i / 250) + "." + (1 + i % 250));
+        RelayClients through = RelayClients.open(clientVertx, gw.port(), "/ws", run.connections(), auth);
+        RelayClients throughBare = RelayClients.open(clientVertx, bare.port(), "/ws", run.connections(), auth);
         String nginxBinary = System.getenv("MOAT_RELAY_NGINX");
         NginxWsProxy nginx = nginxBinary == null || nginxBinary.isBlank() ? null
                 : NginxWsProxy.start(pin, nginxBinary, upstream.port(), run.dir());
         RelayClients viaNginx = nginx == null ? null
                 : RelayClients.open(clientVertx, nginx.port(), "/ws", run.connections(), i -> Map.of());
-        ProcessHandle gwHandle = gw.toHandle();
+        ProcessHandle gwHandle = gw.process().toHandle();
+        ProcessHandle bareHandle = bare.process().toHandle();
         try {
             long phaseMillis = run.phaseMillis();
             direct.throughput(run.window(), Math.max(1000, phaseMillis / 2));
             through.throughput(run.window(), Math.max(5000, 2 * phaseMillis)); // the gateway's JVM is cold: C2 shares its core
+            throughBare.throughput(run.window(), Math.max(5000, 2 * phaseMillis));
 
             RelayClients.Throughput d1 = direct.throughput(run.window(), phaseMillis);
             RelayClients.Throughput g1 = through.throughput(run.window(), phaseMillis, () -> cpuNanos(gwHandle));
+            RelayClients.Throughput b1 = throughBare.throughput(run.window(), phaseMillis, () -> cpuNanos(bareHandle));
             RelayClients.Throughput n1 = viaNginx == null ? null : viaNginx.throughput(run.window(), phaseMillis, nginx::cpuNanos);
             RelayClients.Throughput n2 = viaNginx == null ? null : viaNginx.throughput(run.window(), phaseMillis, nginx::cpuNanos);
+            RelayClients.Throughput b2 = throughBare.throughput(run.window(), phaseMillis, () -> cpuNanos(bareHandle));
             RelayClients.Throughput g2 = through.throughput(run.window(), phaseMillis, () -> cpuNanos(gwHandle));
             RelayClients.Throughput d2 = direct.throughput(run.window(), phaseMillis);
             System.out.printf("throughput (msg/s echoed): direct %.0f, %.0f; gateway %.0f, %.0f%n",
@@ -95,14 +94,7 @@ public final class PinnedGatewayRelay {
 
             LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), phaseMillis);
 
-            gwIn.println("stats");
-            long refused = -1;
-            for (String line; (line = gwOut.readLine()) != null; ) {
-                if (line.startsWith("STATS ")) {
-                    refused = Long.parseLong(line.substring(6).trim());
-                    break;
-                }
-            }
+            long refused = gw.refused();
             System.out.println();
             System.out.printf("RESULT connections %d%n", run.connections());
             System.out.printf("RESULT window %d%n", run.window());
@@ -125,17 +117,63 @@ public final class PinnedGatewayRelay {
                 System.out.printf("RESULT nginx_added_p99_us %.1f%n", (GatewayRelay.pct(nl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
             }
             System.out.printf("RESULT gateway_frames_refused %d%n", refused + through.errors());
+            // throughput only: the open-loop latency phases stay with the gateway as deployed
+            System.out.printf("RESULT nochecks_msgs_per_second %.0f%n", (b1.perSecond() + b2.perSecond()) / 2);
+            System.out.printf("RESULT nochecks_client_cpu_us_per_msg %.2f%n", (b1.cpuMicrosPerMessage() + b2.cpuMicrosPerMessage()) / 2);
+            System.out.printf("RESULT nochecks_process_cpu_us_per_msg %.2f%n",
+                    (b1.otherCpuMicrosPerMessage() + b2.otherCpuMicrosPerMessage()) / 2);
+            System.out.printf("RESULT nochecks_core_share %.2f%n", (b1.otherCoreShare() + b2.otherCoreShare()) / 2);
+            System.out.printf("RESULT nochecks_frames_refused %d%n", bare.refused() + throughBare.errors());
         } finally {
-            RelayClients.closeAll(direct, through, viaNginx, nginx);
-            gwIn.close();
-            if (!gw.waitFor(10, TimeUnit.SECONDS)) {
-                gw.destroyForcibly();
-            }
+            RelayClients.closeAll(direct, through, throughBare, viaNginx, nginx);
+            gw.stop();
+            bare.stop();
             upstream.close();
             clientVertx.close();
             upstreamVertx.close();
         }
         System.exit(0);
+    }
+
+    /** A {@link GatewayProcess} pinned like the gateway, and the pipe to ask it for its refusals. */
+    private record Gw(Process process, int port, BufferedReader out, PrintStream in) {
+        static Gw start(List<String> pin, int upstreamPort, Path dir, boolean noChecks) throws Exception {
+            List<String> command = new ArrayList<>(pin);
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (noChecks) {
+                command.add("-Dmoat.relay.noChecks=true");
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), GatewayProcess.class.getName(),
+                    Integer.toString(upstreamPort), dir.toString()));
+            Files.createDirectories(dir);
+            Process p = new ProcessBuilder(command).redirectError(dir.resolve("gateway.log").toFile()).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            PrintStream in = new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("GATEWAY_PORT ")) {
+                    return new Gw(p, Integer.parseInt(line.substring(13).trim()), out, in);
+                }
+            }
+            throw new IllegalStateException("the gateway process did not start: see " + dir.resolve("gateway.log"));
+        }
+
+        /** Frames the gateway refused so far, by its own count. */
+        long refused() throws java.io.IOException {
+            in.println("stats");
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("STATS ")) {
+                    return Long.parseLong(line.substring(6).trim());
+                }
+            }
+            return -1;
+        }
+
+        void stop() throws InterruptedException {
+            in.close();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
     }
 
     /** One path's RESULT lines: the mean rate of its two closed-loop phases, CPU per message, percentiles of both open-loop phases. */
