@@ -13,6 +13,7 @@ import dev.moat.core.policy.LimitConfig;
 import dev.moat.core.policy.MoatPolicy;
 import dev.moat.core.policy.RateLimits;
 import dev.moat.core.policy.RealmLimits;
+import dev.moat.reliability.Poll;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -155,18 +156,9 @@ abstract class GatewayHarness {
     }
 
     static void eventually(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
+        if (!Poll.until(condition, WsClient.WAIT.toMillis(), 10)) {
+            fail("not within " + WsClient.WAIT + ": " + what);
         }
-        fail("not within " + WsClient.WAIT + ": " + what);
     }
 
     static String dm(String to, String text) {

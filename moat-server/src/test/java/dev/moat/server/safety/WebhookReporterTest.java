@@ -5,6 +5,7 @@ import dev.moat.core.Decision;
 import dev.moat.core.Verdict;
 import dev.moat.core.ban.Ban;
 import dev.moat.core.ban.BanSource;
+import dev.moat.reliability.Poll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,12 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Kick, ban and report events reach a real local HTTP endpoint, with retries, off the deciding thread. */
 class WebhookReporterTest {
 
-    private static void awaitTrue(java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!cond.getAsBoolean() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(cond.getAsBoolean()).isTrue();
+    private static void awaitTrue(java.util.function.BooleanSupplier cond) {
+        Poll.await(cond, 15_000, "the webhook deliveries");
     }
 
     @Test
