@@ -70,9 +70,17 @@ public final class Moat implements AutoCloseable {
 
     /** Decides one request, counting it if allowed (unless a dry run). */
     public Decision check(CheckRequest r) {
+        return check(r, null);
+    }
+
+    /**
+     * As {@link #check(CheckRequest)}, for a caller that sends many requests with the same subject
+     * strings (a gateway connection): {@code memo} keeps what was parsed from them (null: none).
+     */
+    public Decision check(CheckRequest r, IdentityMemo memo) {
         CompiledPolicy p = compiled;
         long now = clock.nowMillis();
-        Identity id = Identity.of(r, p);
+        Identity id = memo == null ? Identity.of(r, p) : memo.identity(r, p);
         CompiledPolicy.CompiledAction action = p.action(r.realm(), r.action());
         if (action == null) {
             throw new InvalidRequestException("action", "unknown action '" + r.action() + "' in the "

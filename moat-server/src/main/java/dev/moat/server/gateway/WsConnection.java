@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.core.CheckRequest;
 import dev.moat.core.Decision;
 import dev.moat.core.HumanDuration;
+import dev.moat.core.IdentityMemo;
 import dev.moat.core.Moat;
 import dev.moat.core.Verdict;
 import dev.moat.core.identity.IpAddress;
@@ -63,6 +64,8 @@ final class WsConnection {
     private final GatewaySettings.CloseCodes codes;
 
     private String user;
+    /** The engine's parse of {@link #user} and {@link #ipText}, made on the first frame, not on each. */
+    private final IdentityMemo identities = new IdentityMemo();
     private boolean ipReserved;
     private boolean awaitingConnect;
     private final Set<String> namespaces = new LinkedHashSet<>();
@@ -362,7 +365,7 @@ final class WsConnection {
             return;
         }
         busy = true;
-        g.decider.decide(() -> g.moat.check(req)).onComplete(ar -> {
+        g.decider.decide(() -> g.moat.check(req, identities)).onComplete(ar -> {
             busy = false;
             if (ar.failed()) {
                 LOG.warn("ws_message check failed", ar.cause());
