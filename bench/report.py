@@ -718,9 +718,10 @@ if gw:
     w("the upstream says); a filter pattern's required literals checked before RE2/J (`RequiredLiterals`:")
     w("the benchmark's block filter needs `crypto` or `bitcoin`, which its messages lack, so RE2/J no")
     w("longer runs on them; RE2/J was the largest single item, about a third of the gateway's work per")
-    w("message). What is left, by an async-profiler profile of the gateway alone: Netty's frame codecs")
-    w("and buffers on both hops, the streaming JSON read of each client frame, the engine call (two")
-    w("limits, the identity parsed per frame). The pinned run below also measures the gateway relaying")
+    w("message); the user and address of a connection parsed by the engine once, not per frame")
+    w("(`IdentityMemo`). What is left, by an async-profiler profile of the gateway alone: Netty's frame")
+    w("codecs and buffers on both hops, the streaming JSON read of each client frame, the engine call")
+    w("(two limits, the content checks, the decision's listeners). The pinned run below also measures the gateway relaying")
     w("with no checks at all: the hop itself, on Vert.x's WebSocket server and client, against what the")
     w("0.80× target allows. See docs/gateway.md, Performance.")
 else:
