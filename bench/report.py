@@ -405,9 +405,9 @@ if http_runs:
     w("the same server, router and body handling as `/v1/check` and answers a fixed body without a")
     w("decision (`server.bench_noop_endpoint`). Refusals are logged by both (Moat: one JSON audit line")
     w("on stderr per refusal, none dropped; nginx: one `error_log` line); nobody is scored, so a Moat")
-    w("refusal writes nothing durable. A third server marks the floor of the stack Moat's server is built")
-    w("on: Netty alone (`BareNettyHttp`, one event loop, same transport and JVM flags), answering every")
-    w("request with a fixed body.")
+    w("refusal writes nothing durable. A third server shows what the stack Moat's server is built on")
+    w("costs by itself: Netty alone (`BareNettyHttp`, one event loop, same transport and JVM flags),")
+    w("answering every request with a fixed body.")
     w("The targets are measured in turn, round after round, after a JVM warm-up; each figure is the")
     w("median of the rounds (slowest–fastest in brackets). Server CPU per request is the CPU time the")
     w("serving process spent during a run (`/proc/PID/stat`, Moat's whole JVM, nginx's worker) divided")
@@ -452,7 +452,7 @@ if http_runs:
     target_row("`/v1/check` admitted ÷ nginx admitted", "moat-check-admit", "nginx-admit", 1.0)
     target_row("`/v1/check` refused ÷ nginx refused", "moat-check-refuse", "nginx-refuse", 1.0)
     if http_summary("netty-bare"):
-        target_row("bare Netty ÷ nginx admitted (no target: the floor of the stack under Moat)", "netty-bare",
+        target_row("bare Netty ÷ nginx admitted (no target: the stack under Moat, by itself)", "netty-bare",
                    "nginx-admit", 1.0, miss="**below 1: the stack alone loses to nginx**")
     w("")
     w("The CPU column is the other side's CPU per request ÷ Moat's: the throughput ratio the two would")
@@ -477,11 +477,13 @@ if http_runs:
         bare = http_summary("netty-bare")
         if bare and bare["cpu_us"]:
             w("")
-            w(f"**The floor.** Netty alone (`BareNettyHttp`: the library under Vert.x, the same transport, its")
-            w(f"HTTP/1.1 codec and a handler that answers a fixed body without reading the request) costs")
+            w(f"**The stack by itself.** Netty alone (`BareNettyHttp`: the library under Vert.x, the same transport,")
+            w(f"its HTTP/1.1 codec and a handler that answers a fixed body without reading the request) costs")
             w(f"{bare['cpu_us']:.1f} µs per request against nginx's {ngx['cpu_us']:.1f} µs, and Moat's `/v1/noop` on Vert.x")
-            w(f"{noop['cpu_us']:.1f} µs. Any server on this stack (design.md prescribes Vert.x) pays at least the floor before it")
-            w("reads a body or decides anything; nginx's `limit_req` decision is inside its figure.")
+            w(f"{noop['cpu_us']:.1f} µs (Vert.x's own response path is leaner than this plain codec handler, so the two")
+            w("land close together, in either order). A server on this stack (design.md prescribes Vert.x) starts")
+            w("at about that cost before it reads a body or decides anything; nginx's `limit_req` decision is")
+            w("inside its figure.")
     loads = [r["load"] for runs in http_runs.values() for r in runs.values() if r["load"] is not None]
     if loads:
         w(f"The 1-minute load average during these runs was {min(loads):.1f}–{max(loads):.1f} on 2 cores.")
