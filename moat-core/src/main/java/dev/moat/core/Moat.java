@@ -132,7 +132,7 @@ public final class Moat implements AutoCloseable {
         Violations.Outcome v = null;
         if (f.violationType() != null) {
             double score = f.score() >= 0 ? f.score() : p.policy.violations().scoreOf(f.violationType());
-            v = violations.record(p, f.violationType(), score, id.user, id.ip, facts(r, id), f.detail(), r.dryRun(), r, now);
+            v = violations.record(p, f.violationType(), score, id, facts(r, id), f.detail(), r.dryRun(), r, now);
         }
         Ban ban = f.ban();
         Verdict verdict = f.verdict();
@@ -216,8 +216,8 @@ public final class Moat implements AutoCloseable {
             return Decision.allow(List.of(statuses), null, null);
         }
         String type = a.violationType();
-        Violations.Outcome v = !Violations.scores(p, id.user, id.ip) ? null // a flood of unscored refusals builds no log text
-                : violations.record(p, type, p.policy.violations().scoreOf(type), id.user, id.ip,
+        Violations.Outcome v = !Violations.scores(p, id) ? null // a flood of unscored refusals builds no log text
+                : violations.record(p, type, p.policy.violations().scoreOf(type), id,
                         facts(r, id), "limit " + fired.id() + " (" + fired.key() + ")", r.dryRun(), r, now);
         boolean bytes = Restrictions.BYTE_BUDGETS.contains(a.name());
         String message = Messages.rateLimited(a.name(), applied[firedAt].limiter().spec(),
@@ -274,8 +274,8 @@ public final class Moat implements AutoCloseable {
         if (g.allowed()) {
             return new LeaseResult(true, g.leaseId(), g.expiresAtMillis(), null);
         }
-        Violations.Outcome v = violations.record(p, "concurrent", p.policy.violations().scoreOf("concurrent"), id.user,
-                id.ip, facts(r, id), "concurrent " + actionName + " over " + c.max(), false, r, now);
+        Violations.Outcome v = violations.record(p, "concurrent", p.policy.violations().scoreOf("concurrent"), id,
+                facts(r, id), "concurrent " + actionName + " over " + c.max(), false, r, now);
         boolean banned = v != null && v.banned();
         Ban started = banned ? v.ban() : null;
         if (banned && id.userId != null) {
@@ -322,7 +322,7 @@ public final class Moat implements AutoCloseable {
         double s = score != null ? score : p.policy.violations().scoreOf(type);
         Map<String, String> facts = facts(r, id);
         facts.remove("action");
-        Violations.Outcome v = violations.record(p, type, s, id.user, id.ip, facts, detail, false, null, now);
+        Violations.Outcome v = violations.record(p, type, s, id, facts, detail, false, null, now);
         if (v == null) {
             return new ViolationResult(new ViolationRecord(type, s, 0, null), null, false);
         }

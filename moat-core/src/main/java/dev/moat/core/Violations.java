@@ -62,26 +62,25 @@ final class Violations {
      * address only when the policy scores addresses. When not, {@link #record} returns null, and a
      * caller can skip building what it would have logged.
      */
-    static boolean scores(CompiledPolicy p, String userSubject, IpAddress ip) {
-        return userSubject != null || (ip != null && p.policy.violations().anonymousByIp());
+    static boolean scores(CompiledPolicy p, Identity id) {
+        return id.user != null || (id.ip != null && p.policy.violations().anonymousByIp());
     }
 
     /**
      * Records a violation of {@code type}. Returns null when nobody can be scored (no user, and
      * no IP or anonymous scoring off).
      */
-    Outcome record(CompiledPolicy p, String type, double score, String userSubject, IpAddress ip,
+    Outcome record(CompiledPolicy p, String type, double score, Identity id,
                    Map<String, String> facts, String detail, boolean dryRun, CheckRequest request, long nowMillis) {
-        if (!scores(p, userSubject, ip)) {
+        if (!scores(p, id)) {
             return null;
         }
         ViolationPolicy vp = p.policy.violations();
         BanPolicy bp = p.policy.bans();
-        String ipSubject = ip == null ? null : ip.prefixKey(bp.ipv6Prefix()).toString();
-        String scored = userSubject != null ? userSubject : (vp.anonymousByIp() ? ipSubject : null);
-        if (scored == null) {
-            return null;
-        }
+        String userSubject = id.user;
+        IpAddress ip = id.ip;
+        String ipSubject = id.ipKey; // the address's key under this policy's IPv6 ban prefix
+        String scored = userSubject != null ? userSubject : ipSubject;
         String key = vp.scoreKey(type);
         // Everything the ban rule needs besides the score change is known before the write: who
         // would be banned (exemptions are policy) and, for a target already banned, whether its

@@ -16,6 +16,8 @@ import java.util.Set;
  */
 final class RequirementParser {
 
+    /** The characters of RE2's flag groups, {@code (?i)}, {@code (?-s:...)} and the like. */
+    private static final String FLAGS = "imsU-";
     /** Deepest group nesting read; deeper patterns get no prefilter. */
     private static final int MAX_DEPTH = 100;
 
@@ -250,7 +252,7 @@ final class RequirementParser {
             return false;
         }
         p++;
-        while (p < s.length() && "imsU-".indexOf(s.charAt(p)) >= 0) {
+        while (p < s.length() && FLAGS.indexOf(s.charAt(p)) >= 0) {
             p++;
         }
         if (p < s.length() && s.charAt(p) == ')') {
@@ -278,7 +280,7 @@ final class RequirementParser {
             pos = close + 1;
         } else if (at('?')) {
             pos++;
-            while (pos < s.length() && "imsU-".indexOf(s.charAt(pos)) >= 0) {
+            while (pos < s.length() && FLAGS.indexOf(s.charAt(pos)) >= 0) {
                 pos++;
             }
             if (!at(':')) {
