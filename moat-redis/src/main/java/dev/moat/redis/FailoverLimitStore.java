@@ -7,6 +7,8 @@ import dev.moat.core.store.LimitStore;
 import dev.moat.core.store.MemoryLimitStore;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /*
@@ -49,6 +51,37 @@ public final class FailoverLimitStore implements LimitStore {
                 health.markDown(e);
             }
         }
+        return fallback(calls, nowMillis, dryRun);
+    }
+
+    /**
+     * The same without waiting: Redis's answer, or when it fails or times out, the fallback's,
+     * exactly as {@link #consume(List, long, boolean)} answers (the fallbacks answer from memory at
+     * once). Null when Redis's store cannot take these calls without blocking.
+     */
+    @Override
+    public CompletableFuture<LimitOutcome[]> consumeAsync(List<LimitCall> calls, long nowMillis, boolean dryRun) {
+        if (!health.isUp()) {
+            return CompletableFuture.completedFuture(fallback(calls, nowMillis, dryRun));
+        }
+        CompletableFuture<LimitOutcome[]> answer = redis.consumeAsync(calls, nowMillis, dryRun);
+        if (answer == null) {
+            return null;
+        }
+        return answer.handle((out, error) -> {
+            if (error == null) {
+                return out;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof IllegalArgumentException misuse) {
+                throw misuse;
+            }
+            health.markDown(cause);
+            return fallback(calls, nowMillis, dryRun);
+        });
+    }
+
+    private LimitOutcome[] fallback(List<LimitCall> calls, long nowMillis, boolean dryRun) {
         return switch (health.mode()) {
             case LOCAL -> local.consume(calls, nowMillis, dryRun);
             case ALLOW -> fixed(calls, true);

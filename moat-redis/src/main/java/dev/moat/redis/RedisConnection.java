@@ -292,6 +292,30 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #await} does, without waiting on the calling thread: a future that completes with
+     * {@code stage}'s value, or with {@link RedisUnavailableException} when it fails or when the
+     * deadline passes first (Lettuce's timer; one timeout per call, cancelled when the answer comes).
+     */
+    <T> CompletableFuture<T> within(CompletableFuture<T> stage, long deadlineNanos) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        long left = deadlineNanos - System.nanoTime();
+        io.netty.util.Timeout timer = resources.timer().newTimeout(
+                t -> out.completeExceptionally(new RedisUnavailableException("redis did not answer in time")),
+                Math.max(0, left), TimeUnit.NANOSECONDS);
+        stage.whenComplete((value, error) -> {
+            timer.cancel();
+            if (error == null) {
+                out.complete(value);
+                return;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            out.completeExceptionally(cause instanceof RedisUnavailableException ? cause
+                    : new RedisUnavailableException("redis failed: " + cause.getMessage(), cause));
+        });
+        return out;
+    }
+
     /** Starts a command, turning a synchronous rejection (disconnected) into a failed future. */
     static <T> CompletableFuture<T> start(java.util.function.Supplier<? extends CompletionStage<T>> command) {
         try {

@@ -196,6 +196,38 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /**
+     * The list form without waiting: one consume script (through the slot's lane when coalescing),
+     * answered from Lettuce's event loop, bounded by the timeout. Only for calls that one script
+     * answers: all on one slot (always so on a standalone server), and no global budget leased in
+     * slices; null for the others, which consume answers on a thread that may wait.
+     */
+    @Override
+    public CompletableFuture<LimitOutcome[]> consumeAsync(List<LimitCall> calls, long nowMillis, boolean dryRun) {
+        int n = calls.size();
+        if (n == 0) {
+            return CompletableFuture.completedFuture(new LimitOutcome[0]);
+        }
+        List<Prepared> all = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            LimitCall c = calls.get(i);
+            LimitArgs args = LimitArgs.of(c.limiter().spec());
+            String key = keys.limit(c.key(), args.algorithm);
+            boolean global = KeyLayout.GLOBAL_SUBJECT.equals(KeyLayout.subjectOfLimitKey(c.key()));
+            Prepared p = new Prepared(i, c, key, redis.slot(key), global, args);
+            if ((global && slices != null && !dryRun) || (i > 0 && p.slot() != all.get(0).slot())) {
+                return null;
+            }
+            all.add(p);
+        }
+        long deadline = redis.deadline();
+        return redis.within(runConsume(all, nowMillis, dryRun, deadline), deadline).thenApply(reply -> {
+            LimitOutcome[] out = new LimitOutcome[n];
+            read(reply, all, out);
+            return out;
+        });
+    }
+
+    /**
      * One limit: the same as the list form, without its list and array; a global call with slices
      * takes the general path.
      */

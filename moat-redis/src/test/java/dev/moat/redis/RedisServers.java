@@ -213,6 +213,14 @@ public final class RedisServers {
             }
         }
 
+        /** SIGSTOP ({@code true}) or SIGCONT: a server that stops answering without closing its sockets. */
+        public void freeze(boolean frozen) throws IOException, InterruptedException {
+            Process p = process;
+            if (p != null) {
+                new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(p.pid())).inheritIO().start().waitFor();
+            }
+        }
+
         /** Starts the server again on the same port and directory (after {@link #kill()}). */
         public void restart() {
             if (alive()) {

@@ -1,6 +1,7 @@
 package dev.moat.core.store;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where rate-limit counters and concurrency leases live: this node's memory, or Redis.
@@ -22,6 +23,18 @@ public interface LimitStore extends AutoCloseable {
      */
     default LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
         return consume(List.of(call), nowMillis, dryRun)[0];
+    }
+
+    /**
+     * The answer {@link #consume(List, long, boolean)} gives, without waiting for it on the calling
+     * thread: for stores that talk over the network, so that an event loop can hand the calls over
+     * and go on. The future completes with the outcomes (or with the exception consume would have
+     * thrown) on whatever thread the store answers from, within the store's own timeout. Null when
+     * this store cannot answer these calls without blocking: call {@link #consume} then, from a
+     * thread that may wait. Stores in this process's memory answer at once and return null.
+     */
+    default CompletableFuture<LimitOutcome[]> consumeAsync(List<LimitCall> calls, long nowMillis, boolean dryRun) {
+        return null;
     }
 
     /** Takes one of {@code max} concurrent leases on {@code key}, each lapsing after {@code leaseMillis}. */

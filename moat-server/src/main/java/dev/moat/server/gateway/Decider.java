@@ -24,19 +24,14 @@ final class Decider {
     }
 
     /**
-     * A decision ({@code check}, a revocation lookup): with guarded stores it is tried on the loop
-     * and retried from the start on a worker when the guard throws {@link Offload.OnWorker}, which
-     * happens before the call changed anything (see {@link Offload}).
+     * A decision ({@code check}, a revocation lookup): with guarded stores it is tried on the loop,
+     * made again there when Redis's counters answer, and retried from the start on a worker when the
+     * guard throws {@link Offload.OnWorker}, which happens before the call changed anything (see
+     * {@link Offload#loopFirst}).
      */
     <T> Future<T> decide(Callable<T> call) {
         if (where == Gateway.Decisions.LOOP_FIRST) {
-            try {
-                return Future.succeededFuture(call.call());
-            } catch (Offload.OnWorker e) {
-                return vertx.executeBlocking(call, false);
-            } catch (Exception e) {
-                return Future.failedFuture(e);
-            }
+            return Offload.loopFirst(call, c -> vertx.executeBlocking(c, false));
         }
         return run(call);
     }

@@ -46,6 +46,11 @@ final class CheckHandler {
             // a refusal about to record its violation: the whole decision again, on a worker (see Offload)
             offload.blocking(() -> moat.check(r)).onComplete(ar -> answer(res, r, ar.result(), ar.cause(), failed));
             return;
+        } catch (LoopGuardLimits.CountersPending pending) {
+            // Redis's counters were asked without waiting: the decision again, here, with their answer
+            Offload.afterCounters(pending, () -> moat.check(r), offload::blocking)
+                    .onComplete(ar -> answer(res, r, ar.result(), ar.cause(), failed));
+            return;
         } catch (RuntimeException e) {
             failed.fail(e);
             return;

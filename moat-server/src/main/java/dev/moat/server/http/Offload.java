@@ -2,9 +2,12 @@ package dev.moat.server.http;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * Where engine calls run, so that a disk sync never blocks an event loop.
@@ -19,6 +22,11 @@ import java.util.concurrent.Callable;
  *       about to record its violation. The decision is then retried on a worker from the start.
  *       The first attempt left nothing behind: the engine touches durable state before any other
  *       side effect of a refusal, and a refused limit spends nothing.
+ *   <li>Redis's counters are wrapped in a {@link LoopGuardLimits}: a decision that reaches them on
+ *       the loop sends its calls without waiting ({@link LoopGuardLimits.CountersPending}) and is
+ *       made again on the same loop with their answer ({@link #loopFirst}), so a check on Redis
+ *       costs no hand-off to a worker and back; only a refusal that records its violation (or
+ *       what Redis cannot answer in one script) continues on a worker.
  *   <li>When every store is in memory ({@code decisionsOnLoop}), decisions stay on the loop.
  * </ul>
  *
@@ -42,6 +50,11 @@ public final class Offload {
         this.workers = workers;
     }
 
+    /** True on an event-loop thread, where nothing may wait. */
+    static boolean onLoop() {
+        return Context.isOnEventLoopThread();
+    }
+
     /** The guard's check: throws {@link OnWorker} on an event-loop thread. */
     public static void offLoop() {
         if (Context.isOnEventLoopThread()) {
@@ -51,13 +64,49 @@ public final class Offload {
 
     /** A decision: on the loop while it stays in memory, else (from the start) on a worker. */
     public <T> Future<T> decide(Callable<T> call) {
+        return loopFirst(call, c -> workers.executeBlocking(c, false));
+    }
+
+    /**
+     * A decision tried on the event loop: its value; or, when it reached Redis's counters, made
+     * again on this loop once they answered; or made from the start by {@code onWorker} when it
+     * reached durable state (or the counters failed in a way their store does not answer itself).
+     */
+    public static <T> Future<T> loopFirst(Callable<T> call, Function<Callable<T>, Future<T>> onWorker) {
         try {
             return Future.succeededFuture(call.call());
         } catch (OnWorker e) {
-            return workers.executeBlocking(call, false);
+            return onWorker.apply(call);
+        } catch (LoopGuardLimits.CountersPending pending) {
+            return afterCounters(pending, call, onWorker);
         } catch (Exception e) {
             return Future.failedFuture(e);
         }
+    }
+
+    /** The rest of {@link #loopFirst} once a decision's counters were sent: see there. */
+    public static <T> Future<T> afterCounters(LoopGuardLimits.CountersPending pending, Callable<T> call,
+                                              Function<Callable<T>, Future<T>> onWorker) {
+        Context loop = Vertx.currentContext();
+        Promise<T> promise = Promise.promise();
+        pending.answer().whenComplete((outcomes, error) -> loop.runOnContext(v -> {
+            if (error != null) {
+                onWorker.apply(call).onComplete(promise);
+                return;
+            }
+            T value;
+            try {
+                value = LoopGuardLimits.replaying(pending, outcomes, call);
+            } catch (OnWorker e) {
+                onWorker.apply(call).onComplete(promise);
+                return;
+            } catch (Exception e) {
+                promise.fail(e);
+                return;
+            }
+            promise.complete(value);
+        }));
+        return promise.future();
     }
 
     /** A call that may touch disk or the network: always on a worker. */

@@ -51,6 +51,19 @@ public final class TimedLimitStore implements LimitStore {
         }
     }
 
+    /** The time until the answer arrives, on whatever thread it arrives. */
+    @Override
+    public java.util.concurrent.CompletableFuture<LimitOutcome[]> consumeAsync(List<LimitCall> calls, long nowMillis,
+                                                                             boolean dryRun) {
+        long t0 = System.nanoTime();
+        java.util.concurrent.CompletableFuture<LimitOutcome[]> answer = delegate.consumeAsync(calls, nowMillis, dryRun);
+        if (answer != null) {
+            answer.whenComplete((out, error) ->
+                    consume.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS));
+        }
+        return answer;
+    }
+
     @Override
     public LeaseGrant acquireLease(String key, int max, long leaseMillis, long nowMillis) {
         long t0 = System.nanoTime();
