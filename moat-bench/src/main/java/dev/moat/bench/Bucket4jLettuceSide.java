@@ -1,6 +1,7 @@
 package dev.moat.bench;
 
 import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
@@ -26,6 +27,7 @@ final class Bucket4jLettuceSide implements RedisSide {
     private final RedisClient client;
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final BucketProxy[] buckets;
+    private final AsyncBucketProxy[] asyncBuckets;
 
     Bucket4jLettuceSide(String hostPort, String keyPrefix, String[] subjects, long max, long perMillis) {
         this.client = RedisClient.create(RedisURI.create("redis://" + hostPort));
@@ -35,9 +37,11 @@ final class Bucket4jLettuceSide implements RedisSide {
                 .build();
         BucketConfiguration config = BucketConfiguration.builder().addLimit(Peers.bandwidth(max, perMillis)).build();
         this.buckets = new BucketProxy[subjects.length];
+        this.asyncBuckets = new AsyncBucketProxy[subjects.length];
         for (int i = 0; i < subjects.length; i++) {
             byte[] key = (keyPrefix + ":" + subjects[i]).getBytes(StandardCharsets.UTF_8);
             buckets[i] = proxies.builder().build(key, () -> config);
+            asyncBuckets[i] = proxies.asAsync().builder().build(key, config);
         }
     }
 
@@ -49,6 +53,12 @@ final class Bucket4jLettuceSide implements RedisSide {
     @Override
     public boolean check(int keyIndex) {
         return buckets[keyIndex].tryConsume(1);
+    }
+
+    /** bucket4j's asynchronous API on the same keys: {@code asAsync()}, then {@code tryConsume(1)}. */
+    @Override
+    public java.util.concurrent.CompletionStage<Boolean> checkAsync(int keyIndex) {
+        return asyncBuckets[keyIndex].tryConsume(1);
     }
 
     @Override

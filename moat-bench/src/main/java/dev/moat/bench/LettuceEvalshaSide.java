@@ -62,6 +62,15 @@ final class LettuceEvalshaSide implements RedisSide {
         }
     }
 
+    /** The same EVALSHA, its reply taken where Lettuce completes it. */
+    @Override
+    public java.util.concurrent.CompletionStage<Boolean> checkAsync(int keyIndex) {
+        String[] args = limitArgs.clone();
+        args[1] = Long.toString(System.currentTimeMillis());
+        return async.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys[keyIndex], args)
+                .thenApply(reply -> ((Long) reply.get(0)) == 1L);
+    }
+
     @Override
     public void close() {
         connection.close();

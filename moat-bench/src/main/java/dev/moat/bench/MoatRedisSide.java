@@ -97,6 +97,16 @@ final class MoatRedisSide implements RedisSide {
         return limits.consume(calls[keyIndex], System.currentTimeMillis(), false).allowed();
     }
 
+    /**
+     * The non-blocking form the server's event loops use ({@code consumeAsync}, through the same
+     * failover wrapper), for the check's one limit.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<Boolean> checkAsync(int keyIndex) {
+        return limits.consumeAsync(List.of(calls[keyIndex]), System.currentTimeMillis(), false)
+                .thenApply(out -> out[0].allowed());
+    }
+
     /** How often Redis was marked down since the warm-up: each outage sent calls to the local fallback. */
     @Override
     public long outages() {

@@ -77,11 +77,16 @@ public final class RedisThroughput {
                      MoatScriptForRedisBenchmark.load(stats))) {
             // Redis counts the commands a script calls too. Moat: one EVALSHA per round trip. bucket4j:
             // a GET, then an EVAL whose compare-and-set script GETs once: its GETs are its round trips.
-            Tally moatTally = new Tally(moat, "evalsha", "evalsha");
-            Tally b4jTally = new Tally(bucket4j, "get", "get", "eval");
+            Tally moatTally = new Tally(moat, false, "evalsha", "evalsha");
+            Tally b4jTally = new Tally(bucket4j, false, "get", "get", "eval");
+            // the same three with `callers` checks outstanding on one event-loop thread instead of
+            // `callers` threads that each wait: how the server's event loops call Moat's store
+            Tally moatAsync = new Tally(moat, true, "evalsha", "evalsha");
+            Tally b4jAsync = new Tally(bucket4j, true, "get", "get", "eval");
             List<Tally> sides = new ArrayList<>();
-            for (Tally t : List.of(moatTally, b4jTally, new Tally(lettuce, "evalsha", "evalsha"))) {
-                if (only.isEmpty() || only.equals(t.side.name())) {
+            for (Tally t : List.of(moatTally, b4jTally, new Tally(lettuce, false, "evalsha", "evalsha"),
+                    moatAsync, b4jAsync, new Tally(lettuce, true, "evalsha", "evalsha"))) {
+                if (only.isEmpty() || only.equals(t.name())) {
                     sides.add(t);
                 }
             }
@@ -94,8 +99,10 @@ public final class RedisThroughput {
                     sides.get(r % 2 == 0 ? i : sides.size() - 1 - i).segment(stats, callers, keys, seconds, true);
                 }
             }
-            if (moatTally.rates.isEmpty() && sides.contains(moatTally)) {
-                throw new IllegalStateException("moat lost redis in every turn and answered from memory: no figure");
+            for (Tally t : List.of(moatTally, moatAsync)) {
+                if (t.rates.isEmpty() && sides.contains(t)) {
+                    throw new IllegalStateException(t.name() + " lost redis in every turn and answered from memory: no figure");
+                }
             }
             System.out.println();
             for (Tally t : sides) {
@@ -105,6 +112,11 @@ public final class RedisThroughput {
             System.out.printf("RESULT %s_keys %d%n", label, keys);
             if (sides.contains(moatTally) && sides.contains(b4jTally)) {
                 System.out.printf("RESULT %s_moat_vs_bucket4j %.3f%n", label, moatTally.median() / b4jTally.median());
+            }
+            if (sides.contains(moatAsync) && sides.contains(b4jTally) && sides.contains(b4jAsync)) {
+                // against bucket4j's better form in this run
+                System.out.printf("RESULT %s_moat_async_vs_bucket4j_best %.3f%n", label,
+                        moatAsync.median() / Math.max(b4jTally.median(), b4jAsync.median()));
             }
         }
     }
@@ -120,6 +132,7 @@ public final class RedisThroughput {
     /** One side's measurements across its segments. */
     private static final class Tally {
         private final RedisSide side;
+        private final boolean async;
         private final String roundTrips;
         private final String[] commands;
         private final List<Double> rates = new ArrayList<>();
@@ -137,10 +150,16 @@ public final class RedisThroughput {
          * @param roundTrips the command Redis counts once per round trip of this side
          * @param commands   the top-level commands whose time Redis reports (their inner calls included)
          */
-        Tally(RedisSide side, String roundTrips, String... commands) {
+        Tally(RedisSide side, boolean async, String roundTrips, String... commands) {
             this.side = side;
+            this.async = async;
             this.roundTrips = roundTrips;
             this.commands = commands;
+        }
+
+        /** The side's name in reports: with "_async" for the non-blocking form. */
+        String name() {
+            return async ? side.name() + "_async" : side.name();
         }
 
         /** Runs the side for {@code seconds}; records it when {@code counted}. */
@@ -150,7 +169,11 @@ public final class RedisThroughput {
             LongAdder no = new LongAdder();
             AtomicBoolean stop = new AtomicBoolean();
             List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < callers; t++) {
+            OutstandingChecks outstanding = async ? new OutstandingChecks(side, name(), keys, done, no, stop) : null;
+            if (outstanding != null) {
+                outstanding.start(callers);
+            }
+            for (int t = 0; t < (async ? 0 : callers); t++) {
                 Thread w = new Thread(() -> {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     while (!stop.get()) {
@@ -189,6 +212,9 @@ public final class RedisThroughput {
             for (Thread w : threads) {
                 w.join();
             }
+            if (outstanding != null) {
+                outstanding.finish();
+            }
             if (!counted) {
                 return;
             }
@@ -196,7 +222,7 @@ public final class RedisThroughput {
                 // a call waited longer than the timeout (a stall of this busy machine) and the store
                 // answered from memory until the next probe: this turn did not measure Redis
                 discardedTurns++;
-                System.out.printf("  %-9s %s: discarded, Redis was marked down during the turn%n", side.name(), format(mine));
+                System.out.printf("  %-15s %s: discarded, Redis was marked down during the turn%n", name(), format(mine));
                 return;
             }
             rates.addAll(mine);
@@ -212,7 +238,7 @@ public final class RedisThroughput {
             clientCpuSeconds += clientCpuAfter - clientCpu;
             processCpuSeconds += processCpuAfter - processCpu;
             allocatedBytes += allocatedAfter - allocated;
-            System.out.printf("  %-9s %s%n", side.name(), format(mine));
+            System.out.printf("  %-15s %s%n", name(), format(mine));
         }
 
         double median() {
@@ -223,7 +249,7 @@ public final class RedisThroughput {
         }
 
         void report(String label) {
-            String p = "RESULT " + label + "_" + side.name() + "_";
+            String p = "RESULT " + label + "_" + name() + "_";
             System.out.printf("%sops_per_second %.0f%n", p, median());
             System.out.printf("%sops_per_second_min %.0f%n", p, rates.stream().mapToDouble(d -> d).min().orElse(0));
             System.out.printf("%sops_per_second_max %.0f%n", p, rates.stream().mapToDouble(d -> d).max().orElse(0));
