@@ -20,14 +20,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FailoverAsyncTest {
     private static final long TIMEOUT_MILLIS = 300;
 
+    private static FailoverLimitStore failover(RedisConnection connection, RedisHealth health) {
+        return new FailoverLimitStore(new RedisLimitStore(connection, "moat"), new MemoryLimitStore(), health);
+    }
+
+    private static List<LimitCall> call(String user) {
+        return List.of(new LimitCall("async|user:" + user, LimitSpec.gcra(3, 60_000).limiter(), 1));
+    }
+
     @Test
     void aStalledRedisIsAnsweredByTheFallbackWhenTheTimeoutPasses() throws Exception {
         try (RedisServers.Server server = RedisServers.standalone();
              RedisConnection connection = RedisConnection.open(server.uri(), List.of(), TIMEOUT_MILLIS)) {
             RedisHealth health = new RedisHealth(connection, FailureMode.LOCAL, 60_000);
-            FailoverLimitStore store = new FailoverLimitStore(new RedisLimitStore(connection, "moat"),
-                    new MemoryLimitStore(), health);
-            List<LimitCall> call = List.of(new LimitCall("async|user:a", LimitSpec.gcra(3, 60_000).limiter(), 1));
+            FailoverLimitStore store = failover(connection, health);
+            List<LimitCall> call = call("a");
             long now = System.currentTimeMillis();
             assertThat(store.consumeAsync(call, now, false).get(5, TimeUnit.SECONDS)[0].remaining())
                     .as("Redis answered").isEqualTo(2);
@@ -56,9 +63,8 @@ class FailoverAsyncTest {
         try (RedisServers.Server server = RedisServers.standalone();
              RedisConnection connection = RedisConnection.open(server.uri(), List.of(), TIMEOUT_MILLIS)) {
             RedisHealth health = new RedisHealth(connection, FailureMode.DENY, 60_000);
-            FailoverLimitStore store = new FailoverLimitStore(new RedisLimitStore(connection, "moat"),
-                    new MemoryLimitStore(), health);
-            List<LimitCall> call = List.of(new LimitCall("async|user:b", LimitSpec.gcra(3, 60_000).limiter(), 1));
+            FailoverLimitStore store = failover(connection, health);
+            List<LimitCall> call = call("b");
             long now = System.currentTimeMillis();
             assertThat(store.consumeAsync(call, now, false).get(5, TimeUnit.SECONDS)[0].allowed()).isTrue();
             server.kill();

@@ -1,12 +1,10 @@
 package dev.moat.redis;
 
 import dev.moat.core.limit.LimitSpec;
+import dev.moat.core.limit.Limiter;
 import dev.moat.core.store.AsyncConsumeView;
 import dev.moat.core.store.LimitCall;
 import dev.moat.core.store.LimitStore;
-import dev.moat.core.store.LimitStoreContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -19,29 +17,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rule of the blocking form, and on a standalone server answers every check but a global budget
  * leased in slices.
  */
-class RedisLimitStoreAsyncContractTest extends LimitStoreContract {
-    private static RedisConnection connection;
+class RedisLimitStoreAsyncContractTest extends RedisLimitStoreContractTest {
     private AsyncConsumeView view;
-
-    @BeforeAll
-    static void connect() {
-        connection = RedisConnection.open(RedisServers.shared().uri(), List.of(), 5_000);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        connection.close();
-    }
 
     @Override
     protected LimitStore newStore() {
-        view = new AsyncConsumeView(new RedisLimitStore(connection, "moat"));
+        view = new AsyncConsumeView(super.newStore());
         return view;
     }
 
     @Test
     void theContractsChecksReallyTakeTheNonBlockingForm() {
-        dev.moat.core.limit.Limiter five = LimitSpec.gcra(5, DAY).limiter();
+        Limiter five = LimitSpec.gcra(5, DAY).limiter();
         for (int i = 0; i < 5; i++) {
             assertThat(consume(key("k"), five, 1).allowed()).isTrue();
         }
@@ -51,7 +38,7 @@ class RedisLimitStoreAsyncContractTest extends LimitStoreContract {
 
     @Test
     void aCheckOnOneSubjectIsAnsweredWithoutBlockingAndASlicedGlobalBudgetIsNot() {
-        try (RedisLimitStore s = new RedisLimitStore(connection, "moat")) {
+        try (LimitStore s = super.newStore()) {
             LimitCall target = new LimitCall(key("target") + "|user:a", LimitSpec.gcra(5, DAY).limiter(), 1);
             LimitCall global = new LimitCall(key("global") + "|*", LimitSpec.gcra(5, DAY).limiter(), 1);
             assertThat(s.consumeAsync(List.of(target), now, false)).isNotNull();
