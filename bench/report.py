@@ -517,6 +517,18 @@ REDIS_SIDES = (("moat_async", "**Moat**, event loop (`consumeAsync`, the server'
                ("lettuce_async", "bare Lettuce EVALSHA, event loop (reference)"))
 
 
+def bucket4j_best(res, label):
+    """bucket4j-lettuce's better rate of its two forms in this run (None when neither ran)."""
+    rates = [res.get(f"{label}_{side}_ops_per_second") for side in ("bucket4j", "bucket4j_async")]
+    return max((r for r in rates if r), default=None)
+
+
+def cpu_per_check(res, label, side):
+    """Redis's and the client's CPU per check together, in µs."""
+    return ((res.get(f"{label}_{side}_redis_cpu_usec_per_call") or 0)
+            + (res.get(f"{label}_{side}_client_cpu_usec_per_call") or 0))
+
+
 def kops(x):
     return "n/a" if x is None else f"{x / 1000:,.1f} k/s"
 
@@ -569,8 +581,7 @@ if redis:
         cell = lambda side: (f"{kops(res.get(f'{label}_{side}_ops_per_second'))} "
                              f"({kops(res.get(f'{label}_{side}_ops_per_second_min'))}–"
                              f"{kops(res.get(f'{label}_{side}_ops_per_second_max'))})")
-        w(f"| {'1 (hot)' if keys == 1 else f'{keys:,}'} | " + " | ".join(cell(side) for side, _ in
-          (REDIS_SIDES[0], REDIS_SIDES[1], REDIS_SIDES[2], REDIS_SIDES[3], REDIS_SIDES[4], REDIS_SIDES[5]))
+        w(f"| {'1 (hot)' if keys == 1 else f'{keys:,}'} | " + " | ".join(cell(side) for side, _ in REDIS_SIDES)
           + f" | {kops(rbm)} ({', '.join(kops(r) for r in runs)}) |")
     w("")
     w("| keys | Moat (event loop) ÷ redis-benchmark | Moat (event loop) ÷ bucket4j's better form | Moat (threads) ÷ redis-benchmark, for reference | Moat (threads) ÷ bucket4j (threads), for reference |")
@@ -580,8 +591,8 @@ if redis:
         rbm = statistics.mean(runs) if runs else None
         keys = int(res.get(f"{label}_keys", 0))
         ma, m = res.get(f"{label}_moat_async_ops_per_second"), res.get(f"{label}_moat_ops_per_second")
-        b, ba = res.get(f"{label}_bucket4j_ops_per_second"), res.get(f"{label}_bucket4j_async_ops_per_second")
-        best = max(x for x in (b, ba, 0) if x is not None) or None
+        b = res.get(f"{label}_bucket4j_ops_per_second")
+        best = bucket4j_best(res, label)
         w(f"| {'1 (hot)' if keys == 1 else f'{keys:,}'} | {target_cell(ma / rbm if ma and rbm else None, 0.8)} | "
           f"{target_cell(ma / best if ma and best else None, 2)} | {f'{m / rbm:.2f}×' if m and rbm else 'n/a'} | "
           f"{f'{m / b:.2f}×' if m and b else 'n/a'} |")
@@ -619,8 +630,7 @@ if redis:
     losses = []
     for label, res in redis.items():
         m = res.get(f"{label}_moat_async_ops_per_second")
-        b = max(x for x in (res.get(f"{label}_bucket4j_ops_per_second"), res.get(f"{label}_bucket4j_async_ops_per_second"), 0)
-                if x is not None) or None
+        b = bucket4j_best(res, label)
         runs = rb_runs.get(label, [])
         rbm = statistics.mean(runs) if runs else None
         where = "on one hot key" if label == "hot" else "on 10,000 keys"
@@ -634,8 +644,7 @@ if redis:
         w("In this run Moat met both targets on both key sets.")
     cpu_notes = []
     for label, res in redis.items():
-        per = lambda side: ((res.get(f"{label}_{side}_redis_cpu_usec_per_call") or 0)
-                            + (res.get(f"{label}_{side}_client_cpu_usec_per_call") or 0))
+        per = lambda side: cpu_per_check(res, label, side)
         sides = [x for x in ("bucket4j", "bucket4j_async") if res.get(f"{label}_{x}_ops_per_second")]
         if res.get(f"{label}_moat_async_ops_per_second") and sides:
             cheapest = min(sides, key=per)
@@ -644,9 +653,7 @@ if redis:
                              f"{per(cheapest) / per('moat_async'):.2f}×")
     if cpu_notes:
         w("By CPU per check at both ends (Redis + client, the table above), which is what bounds a side where")
-        busiest = max(((res.get(f"{label}_{side}_ops_per_second") or 0)
-                       * ((res.get(f"{label}_{side}_redis_cpu_usec_per_call") or 0)
-                          + (res.get(f"{label}_{side}_client_cpu_usec_per_call") or 0)) / 1e6)
+        busiest = max((res.get(f"{label}_{side}_ops_per_second") or 0) * cpu_per_check(res, label, side) / 1e6
                       for label, res in redis.items() for side, _ in REDIS_SIDES)
         w("the cores are the limit, Moat's event-loop form costs " + "; ".join(cpu_notes) + ".")
         w(f"In this run no side kept the 2 cores busy (the busiest used {busiest:.1f} of them, Redis and client")

@@ -8,7 +8,6 @@ import dev.moat.core.store.MemoryLimitStore;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /*
@@ -72,7 +71,7 @@ public final class FailoverLimitStore implements LimitStore {
             if (error == null) {
                 return out;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = RedisConnection.unwrap(error);
             if (cause instanceof IllegalArgumentException misuse) {
                 throw misuse;
             }

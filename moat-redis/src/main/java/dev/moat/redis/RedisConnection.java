@@ -265,8 +265,19 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /** The failure itself, out of the CompletionException a dependent future wraps it in. */
+    static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    /** A failure as the stores' callers see it: RedisUnavailableException, with the cause kept. */
+    private static RedisUnavailableException unavailable(Throwable cause) {
+        return cause instanceof RedisUnavailableException u ? u
+                : new RedisUnavailableException("redis failed: " + cause.getMessage(), cause);
+    }
+
     private static boolean isNoScript(Throwable e) {
-        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable t = unwrap(e);
         return t instanceof RedisNoScriptException
                 || (t instanceof RedisCommandExecutionException && t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"));
     }
@@ -282,11 +293,7 @@ public final class RedisConnection implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new RedisUnavailableException("interrupted while waiting for redis", e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof RedisUnavailableException u) {
-                throw u;
-            }
-            throw new RedisUnavailableException("redis failed: " + cause.getMessage(), cause);
+            throw unavailable(e.getCause() == null ? e : e.getCause());
         } catch (RedisException e) {
             throw new RedisUnavailableException("redis failed: " + e.getMessage(), e);
         }
@@ -309,9 +316,7 @@ public final class RedisConnection implements AutoCloseable {
                 out.complete(value);
                 return;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            out.completeExceptionally(cause instanceof RedisUnavailableException ? cause
-                    : new RedisUnavailableException("redis failed: " + cause.getMessage(), cause));
+            out.completeExceptionally(unavailable(unwrap(error)));
         });
         return out;
     }

@@ -168,12 +168,9 @@ public final class RedisLimitStore implements LimitStore {
         List<Prepared> all = new ArrayList<>(n);
         boolean anyGlobal = false;
         for (int i = 0; i < n; i++) {
-            LimitCall c = calls.get(i);
-            LimitArgs args = LimitArgs.of(c.limiter().spec());
-            String key = keys.limit(c.key(), args.algorithm);
-            boolean global = KeyLayout.GLOBAL_SUBJECT.equals(KeyLayout.subjectOfLimitKey(c.key()));
-            anyGlobal |= global;
-            all.add(new Prepared(i, c, key, redis.slot(key), global, args));
+            Prepared p = prepare(i, calls.get(i));
+            anyGlobal |= p.global();
+            all.add(p);
         }
         if (slices != null && anyGlobal && !dryRun) {
             consumeWithSlices(all, nowMillis, out, deadline);
@@ -195,6 +192,14 @@ public final class RedisLimitStore implements LimitStore {
         return out;
     }
 
+    /** Call {@code index} of a check, with its Redis key, slot and script arguments. */
+    private Prepared prepare(int index, LimitCall c) {
+        LimitArgs args = LimitArgs.of(c.limiter().spec());
+        String key = keys.limit(c.key(), args.algorithm);
+        boolean global = KeyLayout.GLOBAL_SUBJECT.equals(KeyLayout.subjectOfLimitKey(c.key()));
+        return new Prepared(index, c, key, redis.slot(key), global, args);
+    }
+
     /**
      * The list form without waiting: one consume script (through the slot's lane when coalescing),
      * answered from Lettuce's event loop, bounded by the timeout. Only for calls that one script
@@ -209,12 +214,8 @@ public final class RedisLimitStore implements LimitStore {
         }
         List<Prepared> all = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            LimitCall c = calls.get(i);
-            LimitArgs args = LimitArgs.of(c.limiter().spec());
-            String key = keys.limit(c.key(), args.algorithm);
-            boolean global = KeyLayout.GLOBAL_SUBJECT.equals(KeyLayout.subjectOfLimitKey(c.key()));
-            Prepared p = new Prepared(i, c, key, redis.slot(key), global, args);
-            if ((global && slices != null && !dryRun) || (i > 0 && p.slot() != all.get(0).slot())) {
+            Prepared p = prepare(i, calls.get(i));
+            if ((p.global() && slices != null && !dryRun) || (i > 0 && p.slot() != all.get(0).slot())) {
                 return null;
             }
             all.add(p);
@@ -233,14 +234,11 @@ public final class RedisLimitStore implements LimitStore {
      */
     @Override
     public LimitOutcome consume(LimitCall call, long nowMillis, boolean dryRun) {
-        boolean global = KeyLayout.GLOBAL_SUBJECT.equals(KeyLayout.subjectOfLimitKey(call.key()));
-        if (global && slices != null && !dryRun) {
+        Prepared p = prepare(0, call);
+        if (p.global() && slices != null && !dryRun) {
             return consume(List.of(call), nowMillis, false)[0];
         }
         long deadline = redis.deadline();
-        LimitArgs args = LimitArgs.of(call.limiter().spec());
-        String key = keys.limit(call.key(), args.algorithm);
-        Prepared p = new Prepared(0, call, key, redis.slot(key), global, args);
         List<Object> r = await(runConsume(List.of(p), nowMillis, dryRun, deadline), deadline);
         return new LimitOutcome(num(r, 0) == 1, num(r, 1), num(r, 2), num(r, 3));
     }

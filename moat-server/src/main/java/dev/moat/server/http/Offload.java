@@ -57,7 +57,7 @@ public final class Offload {
 
     /** The guard's check: throws {@link OnWorker} on an event-loop thread. */
     public static void offLoop() {
-        if (Context.isOnEventLoopThread()) {
+        if (onLoop()) {
             throw OnWorker.INSTANCE;
         }
     }
@@ -90,21 +90,18 @@ public final class Offload {
         Context loop = Vertx.currentContext();
         Promise<T> promise = Promise.promise();
         pending.answer().whenComplete((outcomes, error) -> loop.runOnContext(v -> {
-            if (error != null) {
-                onWorker.apply(call).onComplete(promise);
-                return;
+            if (error == null) {
+                try {
+                    promise.complete(LoopGuardLimits.replaying(pending, outcomes, call));
+                    return;
+                } catch (OnWorker e) {
+                    // other calls the second time (a reload in between): on a worker, as a failed answer
+                } catch (Exception e) {
+                    promise.fail(e);
+                    return;
+                }
             }
-            T value;
-            try {
-                value = LoopGuardLimits.replaying(pending, outcomes, call);
-            } catch (OnWorker e) {
-                onWorker.apply(call).onComplete(promise);
-                return;
-            } catch (Exception e) {
-                promise.fail(e);
-                return;
-            }
-            promise.complete(value);
+            onWorker.apply(call).onComplete(promise);
         }));
         return promise.future();
     }

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link LimitStore} that records {@code moat_store_latency_seconds{store="limits",op}}. It passes
@@ -32,7 +34,7 @@ public final class TimedLimitStore implements LimitStore {
         try {
             return delegate.consume(calls, nowMillis, dryRun);
         } finally {
-            consume.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            consume.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -47,19 +49,17 @@ public final class TimedLimitStore implements LimitStore {
         try {
             return delegate.consume(call, nowMillis, dryRun);
         } finally {
-            consume.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            consume.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 
     /** The time until the answer arrives, on whatever thread it arrives. */
     @Override
-    public java.util.concurrent.CompletableFuture<LimitOutcome[]> consumeAsync(List<LimitCall> calls, long nowMillis,
-                                                                             boolean dryRun) {
+    public CompletableFuture<LimitOutcome[]> consumeAsync(List<LimitCall> calls, long nowMillis, boolean dryRun) {
         long t0 = System.nanoTime();
-        java.util.concurrent.CompletableFuture<LimitOutcome[]> answer = delegate.consumeAsync(calls, nowMillis, dryRun);
+        CompletableFuture<LimitOutcome[]> answer = delegate.consumeAsync(calls, nowMillis, dryRun);
         if (answer != null) {
-            answer.whenComplete((out, error) ->
-                    consume.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS));
+            answer.whenComplete((out, error) -> consume.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
         }
         return answer;
     }
@@ -70,7 +70,7 @@ public final class TimedLimitStore implements LimitStore {
         try {
             return delegate.acquireLease(key, max, leaseMillis, nowMillis);
         } finally {
-            acquire.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            acquire.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -80,7 +80,7 @@ public final class TimedLimitStore implements LimitStore {
         try {
             delegate.releaseLease(leaseId, nowMillis);
         } finally {
-            release.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            release.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 
