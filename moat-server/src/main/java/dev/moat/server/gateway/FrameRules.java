@@ -36,7 +36,7 @@ final class FrameRules {
             JsonPointer room = e.room() == null ? null : JsonPointers.validate(e.room());
             byEvent.put(e.event(), new Compiled(e, text, to, room, index(all, text), index(all, to), index(all, room)));
         }
-        this.reader = new PointerReader(Refusals.JSON.getFactory(), all);
+        this.reader = new PointerReader(all);
     }
 
     private static int index(List<JsonPointer> all, JsonPointer p) {

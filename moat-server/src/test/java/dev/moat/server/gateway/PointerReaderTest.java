@@ -16,7 +16,7 @@ class PointerReaderTest {
 
     private static void same(String json) throws Exception {
         List<JsonPointer> ps = POINTERS.stream().map(JsonPointers::validate).toList();
-        String[] got = new PointerReader(Refusals.JSON.getFactory(), ps).read(json);
+        String[] got = new PointerReader(ps).read(json);
         JsonNode tree = Refusals.JSON.readTree(json);
         for (int i = 0; i < ps.size(); i++) {
             assertThat(got[i]).as(json + " at '" + POINTERS.get(i) + "'").isEqualTo(JsonPointers.text(tree, ps.get(i)));
@@ -39,7 +39,7 @@ class PointerReaderTest {
 
     @Test
     void malformedJsonThrowsAsTheTreeDoes() {
-        PointerReader r = new PointerReader(Refusals.JSON.getFactory(), List.of(JsonPointers.validate("/type")));
+        PointerReader r = new PointerReader(List.of(JsonPointers.validate("/type")));
         for (String bad : List.of("{\"type\":", "{\"type\":\"say\",", "{\"other\":[1,2", "{type:1}", "[1,]x")) {
             assertThatThrownBy(() -> r.read(bad)).as(bad).isInstanceOf(java.io.IOException.class);
             assertThatThrownBy(() -> Refusals.JSON.readTree(bad)).as(bad).isInstanceOf(java.io.IOException.class);
