@@ -13,9 +13,8 @@ import dev.moat.core.Verdict;
 import dev.moat.core.identity.IpAddress;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +48,13 @@ final class WsConnection {
     static final short POLICY = 1008;
     static final short INTERNAL = 1011;
     static final short TOO_BIG = 1009;
+    private static final byte[] PING_PAYLOAD = {'m', 'o', 'a', 't'};
 
     private final Shared g;
     private final Admission admission;
     private final FrameRules rules;
-    private final ServerWebSocket client;
-    private final WebSocket upstream;
+    private final RawWebSocket client;
+    private final RawWebSocket upstream;
     private final Context context;
     private final IpAddress ip;
     private final String ipText;
@@ -91,7 +91,7 @@ final class WsConnection {
     private boolean closed;
     private Runnable pendingClose;
 
-    WsConnection(Shared g, Admission admission, FrameRules rules, ServerWebSocket client, WebSocket upstream, IpAddress ip,
+    WsConnection(Shared g, Admission admission, FrameRules rules, RawWebSocket client, RawWebSocket upstream, IpAddress ip,
                  String userAgent, boolean socketIo, String user, boolean awaitingConnect, Context context) {
         this.g = g;
         this.admission = admission;
@@ -125,26 +125,22 @@ final class WsConnection {
         lastData = now;
         g.connections.add(this);
         // each hop writes frames read on the other: one flush per event-loop turn, not per frame
-        Flushes.consolidate(client);
-        Flushes.consolidate(upstream);
+        // (RawWebSocket.start installs Flushes on both sockets)
         client.setWriteQueueMaxSize(64 * 1024);
-        client.textMessageHandler(this::fromClient);
-        client.binaryMessageHandler(this::fromClient);
-        client.pongHandler(b -> lastActivity = System.currentTimeMillis());
-        client.exceptionHandler(e -> {
-            if (tooBig(e)) {
-                // Vert.x reports an oversized message but would close with 1000 or not at all
-                closeNow(TOO_BIG, "message too big: at most " + ws.maxFrameBytes() + " bytes");
-            } else {
-                LOG.debug("client socket error: {}", e.toString());
-            }
-        });
+        client.textHandler(this::fromClient);
+        client.binaryHandler(this::fromClient);
+        client.pongHandler(v -> lastActivity = System.currentTimeMillis());
+        client.errorHandler((code, reason) -> closeNow(code,
+                code == TOO_BIG ? "message too big: at most " + ws.maxFrameBytes() + " bytes" : reason));
         client.closeHandler(v -> onClientClosed());
         client.drainHandler(v -> drainOutbound());
 
         // frames, not messages: what the upstream sends needs no check, so it is not decoded
         upstream.frameHandler(this::fromUpstream);
-        upstream.exceptionHandler(e -> LOG.debug("upstream socket error: {}", e.toString()));
+        upstream.errorHandler((code, reason) -> {
+            LOG.debug("upstream broke the WebSocket protocol: {}", reason);
+            closeNow(INTERNAL, code == TOO_BIG ? "upstream message too big" : "upstream protocol error");
+        });
         upstream.closeHandler(v -> onUpstreamClosed());
         upstream.drainHandler(v -> {
             if (pausedForUpstream) {
@@ -162,7 +158,8 @@ final class WsConnection {
         if (l.idleTimeoutMillis() > 0) {
             scheduleIdle(l.idleTimeoutMillis());
         }
-        upstream.resume();
+        client.start();
+        upstream.start();
     }
 
     // ---- client -> upstream -------------------------------------------------------------------
@@ -454,9 +451,9 @@ final class WsConnection {
         }
         g.framesForwarded.increment();
         if (frame instanceof String s) {
-            upstream.writeTextMessage(s);
+            upstream.writeText(s);
         } else {
-            upstream.writeBinaryMessage((Buffer) frame);
+            upstream.writeBinary((Buffer) frame);
         }
         if (upstream.writeQueueFull() && !pausedForUpstream) {
             pausedForUpstream = true;
@@ -641,50 +638,54 @@ final class WsConnection {
     // ---- upstream -> client -------------------------------------------------------------------
 
     /**
-     * A frame from the upstream. A whole text or binary message in one frame (nearly all of them)
-     * goes to the client as that frame: its payload is the bytes Vert.x read, never decoded to a
-     * {@code String} and encoded again, since nothing checks what the upstream says. A message in
-     * fragments is put together here (at most the upstream's message size, as Vert.x would) and
-     * sent whole, so an error frame of the gateway can never land between two fragments. Pings,
-     * pongs and close frames are Vert.x's business (it answers pings and reports the close).
+     * A data frame from the upstream. A whole text or binary message in one frame (nearly all of
+     * them) goes to the client as the bytes that were read: an upstream's frame is unmasked, as a
+     * server's frame to the client must be, and nothing checks what the upstream says, so it is
+     * neither decoded nor encoded again. A message in fragments is put together here (at most
+     * {@code upstream.max_frame}; over it the connection closes with 1011) and sent whole, so an
+     * error frame of the gateway can never land between two fragments. Pings, pongs and close
+     * frames are {@link RawWebSocket}'s business (it answers pings and reports the close).
      */
-    private void fromUpstream(WebSocketFrame frame) {
-        if (frame.isContinuation()) {
+    private void fromUpstream(int opcode, boolean fin, ByteBuf payload, ByteBuf frame) {
+        if (opcode == WsFrames.CONTINUATION) {
             if (fragments == null) {
-                return; // no message was started: the protocol would not allow it
+                return; // no message was started: the parser would have refused it
             }
-            Buffer part = frame.binaryData();
-            if (fragments.length() + part.length() > g.settings.upstream().maxFrameBytes()) {
+            if (fragments.readableBytes() + (long) payload.readableBytes() > g.settings.upstream().maxFrameBytes()) {
+                fragments.release();
                 fragments = null;
                 closeNow(INTERNAL, "upstream message too big");
                 return;
             }
-            fragments.appendBuffer(part);
-            if (frame.isFinal()) {
-                Buffer whole = fragments;
+            fragments.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+            if (fin) {
+                ByteBuf whole = fragments;
                 fragments = null;
-                toClient(fragmentsText ? whole.toString(java.nio.charset.StandardCharsets.UTF_8) : whole);
+                try {
+                    toClient(client.frameOf(fragmentsOpcode, whole));
+                } finally {
+                    whole.release();
+                }
             }
             return;
         }
-        if (!frame.isText() && !frame.isBinary()) {
+        if (fin) {
+            toClient(frame.copy()); // its own bytes: the parser reuses what it reads into
             return;
         }
-        if (frame.isFinal()) {
-            toClient(frame);
-            return;
-        }
-        fragments = Buffer.buffer(Math.max(256, frame.binaryData().length() * 2));
-        fragmentsText = frame.isText();
-        fragments.appendBuffer(frame.binaryData());
+        fragments = io.netty.buffer.Unpooled.buffer(Math.max(256, payload.readableBytes() * 2));
+        fragmentsOpcode = opcode;
+        fragments.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
     }
 
-    /** The fragments of an upstream message so far (null when none is open), and whether it is text. */
-    private Buffer fragments;
-    private boolean fragmentsText;
+    /** The fragments of an upstream message so far (null when none is open), and its opcode. */
+    private ByteBuf fragments;
+    private int fragmentsOpcode;
 
+    /** A frame for the client: a String (a text message of the gateway's), or an encoded frame (owned). */
     private void toClient(Object frame) {
         if (closed) {
+            ReferenceCountUtil.release(frame);
             return;
         }
         if (outbound.isEmpty() && !client.writeQueueFull()) {
@@ -696,8 +697,7 @@ final class WsConnection {
         GatewaySettings.Liveness l = ws.liveness();
         if (outbound.size() > l.outboundFrames() || outboundBytes > l.outboundBytes()) {
             g.slowConsumers.increment();
-            outbound.clear();
-            outboundBytes = 0;
+            clearOutbound();
             closeNow(POLICY, "slow consumer: messages were not read in time");
         }
     }
@@ -710,21 +710,33 @@ final class WsConnection {
         }
     }
 
+    /** Frees the frames this connection holds once it is closed. */
+    private void dropBuffers() {
+        clearOutbound();
+        if (fragments != null) {
+            fragments.release();
+            fragments = null;
+        }
+    }
+
+    private void clearOutbound() {
+        for (Object f : outbound) {
+            ReferenceCountUtil.release(f);
+        }
+        outbound.clear();
+        outboundBytes = 0;
+    }
+
     private void write(Object frame) {
         if (frame instanceof String s) {
-            client.writeTextMessage(s);
-        } else if (frame instanceof WebSocketFrame f) {
-            client.writeFrame(f);
+            client.writeText(s);
         } else {
-            client.writeBinaryMessage((Buffer) frame);
+            client.writeFrame((ByteBuf) frame);
         }
     }
 
     private static long size(Object frame) {
-        if (frame instanceof WebSocketFrame f) {
-            return f.binaryData().length() + 16L;
-        }
-        return frame instanceof String s ? s.length() * 2L + 16 : ((Buffer) frame).length() + 16L;
+        return frame instanceof String s ? s.length() * 2L + 16 : ((ByteBuf) frame).readableBytes() + 16L;
     }
 
     // ---- liveness -----------------------------------------------------------------------------
@@ -734,19 +746,13 @@ final class WsConnection {
             return;
         }
         long now = System.currentTimeMillis();
-        client.writePing(Buffer.buffer("moat"));
+        client.writePing(PING_PAYLOAD);
         long sentAt = now;
         g.vertx.setTimer(ws.liveness().pongTimeoutMillis(), id -> {
             if (!closed && lastActivity < sentAt) {
                 closeNow(GOING_AWAY, "pong timeout");
             }
         });
-    }
-
-    private static boolean tooBig(Throwable e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return e.getClass().getSimpleName().equals("CorruptedWebSocketFrameException") || m.contains("max message size")
-                || m.contains("max frame") || m.contains("too big") || m.contains("frame length") || m.contains("exceeds");
     }
 
     private void scheduleIdle(long delay) {
@@ -800,6 +806,7 @@ final class WsConnection {
         }
         closed = true;
         inbound.clear();
+        dropBuffers();
         cancelTimers();
         release();
         client.close(code, Texts.closeReason(reason));
@@ -813,6 +820,7 @@ final class WsConnection {
         if (!closed) {
             closed = true;
             inbound.clear();
+            dropBuffers();
             cancelTimers();
             release();
             if (!upstream.isClosed()) {
