@@ -44,6 +44,14 @@ final class RawWebSocket {
         void handle(int opcode, boolean fin, ByteBuf payload, ByteBuf frame);
     }
 
+    /**
+     * A whole message of the client: {@code content} is its text ({@code String}) or its bytes
+     * ({@code Buffer}); {@code payload} the bytes as received, unmasked, so that a message relayed
+     * unchanged is framed again from them rather than from its text encoded anew.
+     */
+    record Message(Object content, int opcode, byte[] payload) {
+    }
+
     /** A violation of the protocol by the peer: the close code to answer with, and why. */
     interface ErrorHandler {
         void handle(short code, String reason);
@@ -57,8 +65,7 @@ final class RawWebSocket {
     private final int maxMessageBytes;
     private ByteBuf leftover;
 
-    private Handler<String> textHandler = s -> { };
-    private Handler<Buffer> binaryHandler = b -> { };
+    private Handler<Message> messageHandler = m -> { };
     private FrameHandler frameHandler = (o, f, p, fr) -> { };
     private Handler<Void> pongHandler = v -> { };
     private Handler<Void> closeHandler = v -> { };
@@ -94,13 +101,9 @@ final class RawWebSocket {
         return new RawWebSocket(vertx, socket, false, maxMessageBytes, leftover);
     }
 
-    RawWebSocket textHandler(Handler<String> h) {
-        this.textHandler = h;
-        return this;
-    }
-
-    RawWebSocket binaryHandler(Handler<Buffer> h) {
-        this.binaryHandler = h;
+    /** Server side: each whole message of the client. */
+    RawWebSocket messageHandler(Handler<Message> h) {
+        this.messageHandler = h;
         return this;
     }
 
@@ -244,34 +247,27 @@ final class RawWebSocket {
     }
 
     private void deliver(int opcode, ByteBuf payload) throws WsProtocolException {
-        if (opcode == WsFrames.TEXT) {
-            textHandler.handle(utf8(payload));
-        } else {
-            binaryHandler.handle(Buffer.buffer(ByteBufUtil.getBytes(payload)));
-        }
+        byte[] bytes = ByteBufUtil.getBytes(payload);
+        Object content = opcode == WsFrames.TEXT ? utf8(bytes) : Buffer.buffer(bytes);
+        messageHandler.handle(new Message(content, opcode, bytes));
     }
 
-    /** A text message's payload as a String; malformed UTF-8 is a protocol error (1007), not a replacement char. */
-    private static String utf8(ByteBuf payload) throws WsProtocolException {
-        int n = payload.readableBytes();
-        boolean ascii = true;
-        int at = payload.readerIndex();
-        for (int i = 0; i < n; i++) {
-            if (payload.getByte(at + i) < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            return payload.toString(at, n, StandardCharsets.ISO_8859_1);
+    /**
+     * A text message as a String; malformed UTF-8 is a protocol error (1007), not a replacement
+     * character. The JDK's decoder is fast but replaces; only a text that then holds U+FFFD, which
+     * valid UTF-8 may also carry, is decoded again strictly to tell the two apart.
+     */
+    static String utf8(byte[] bytes) throws WsProtocolException {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') < 0) {
+            return text;
         }
         try {
-            ByteBuffer bytes = payload.nioBufferCount() == 1 ? payload.nioBuffer(at, n)
-                    : ByteBuffer.wrap(ByteBufUtil.getBytes(payload, at, n, false));
-            return StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes).toString();
+                    .decode(ByteBuffer.wrap(bytes));
+            return text;
         } catch (CharacterCodingException e) {
             throw new WsProtocolException(1007, "text message is not valid UTF-8");
         }
@@ -328,9 +324,10 @@ final class RawWebSocket {
         }
     }
 
-    void writeBinary(Buffer data) {
+    /** A whole message of the other side (its opcode and payload as received), framed for this side. */
+    void writeMessage(int opcode, byte[] payload) {
         if (!isClosed()) {
-            write(frame(WsFrames.BINARY, true, data.getBytes()));
+            write(frame(opcode, true, payload));
         }
     }
 

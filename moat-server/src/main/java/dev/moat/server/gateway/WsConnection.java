@@ -70,7 +70,7 @@ final class WsConnection {
     private boolean awaitingConnect;
     private final Set<String> namespaces = new LinkedHashSet<>();
 
-    private final ArrayDeque<Object> inbound = new ArrayDeque<>();
+    private final ArrayDeque<RawWebSocket.Message> inbound = new ArrayDeque<>();
     private boolean busy;
     private boolean pumping;
     private boolean pausedInbound;
@@ -127,8 +127,7 @@ final class WsConnection {
         // each hop writes frames read on the other: one flush per event-loop turn, not per frame
         // (RawWebSocket.start installs Flushes on both sockets)
         client.setWriteQueueMaxSize(64 * 1024);
-        client.textHandler(this::fromClient);
-        client.binaryHandler(this::fromClient);
+        client.messageHandler(this::fromClient);
         client.pongHandler(v -> lastActivity = System.currentTimeMillis());
         client.errorHandler((code, reason) -> closeNow(code,
                 code == TOO_BIG ? "message too big: at most " + ws.maxFrameBytes() + " bytes" : reason));
@@ -164,7 +163,7 @@ final class WsConnection {
 
     // ---- client -> upstream -------------------------------------------------------------------
 
-    private void fromClient(Object frame) {
+    private void fromClient(RawWebSocket.Message frame) {
         long now = System.currentTimeMillis();
         lastActivity = now;
         if (closed) {
@@ -209,6 +208,8 @@ final class WsConnection {
     /** What one client frame is, once read. */
     private static final class Frame {
         final Object raw;
+        /** The message as the client sent it: relayed from these bytes when unchanged. */
+        final RawWebSocket.Message message;
         SocketIo.Packet packet;
         /** A JSON frame's values at the rules' pointers (see {@link FrameRules#reader}); null when not JSON. */
         String[] values;
@@ -216,18 +217,20 @@ final class WsConnection {
         String event;
         FrameRules.Compiled extractor;
 
-        Frame(Object raw) {
-            this.raw = raw;
+        Frame(RawWebSocket.Message message) {
+            this.message = message;
+            this.raw = message.content();
         }
     }
 
-    private void process(Object raw) {
-        Frame f = new Frame(raw);
+    private void process(RawWebSocket.Message message) {
+        Frame f = new Frame(message);
+        Object raw = f.raw;
         if (raw instanceof Buffer) {
             if (socketIo && pendingAttachments > 0) {
                 pendingAttachments--;
                 if (!dropAttachments) {
-                    forward(raw);
+                    forward(f);
                 }
                 return;
             }
@@ -237,7 +240,7 @@ final class WsConnection {
         String text = (String) raw;
         if (socketIo) {
             if (text.isEmpty() || text.charAt(0) != '4') {
-                forward(raw); // Engine.IO ping, pong, noop, close: no chat content
+                forward(f); // Engine.IO ping, pong, noop, close: no chat content
                 return;
             }
             SocketIo.Packet p = SocketIo.parse(text);
@@ -259,18 +262,18 @@ final class WsConnection {
                 }
                 case SocketIo.DISCONNECT -> {
                     namespaces.remove(p.nsp());
-                    forward(raw);
+                    forward(f);
                 }
                 case SocketIo.BINARY_ACK -> {
                     pendingAttachments = p.attachments();
                     dropAttachments = awaitingConnect;
                     if (!awaitingConnect) {
-                        forward(raw);
+                        forward(f);
                     }
                 }
                 default -> {
                     if (!awaitingConnect) {
-                        forward(raw);
+                        forward(f);
                     }
                 }
             }
@@ -422,19 +425,19 @@ final class WsConnection {
                 ArrayNode all = JsonNodeFactory.instance.arrayNode();
                 all.add(f.event);
                 all.addAll(f.args);
-                forward(f.packet.withJson(all.toString()).encode());
+                forwardText(f.packet.withJson(all.toString()).encode());
                 return;
             }
             if (!socketIo && f.values != null) {
                 // censoring is rare: only now the frame becomes a tree
                 JsonNode json = readTree((String) f.raw);
                 if (json != null && JsonPointers.replace(json, f.extractor.text(), censored)) {
-                    forward(json.toString());
+                    forwardText(json.toString());
                     return;
                 }
             }
         }
-        forward(f.raw);
+        forward(f);
     }
 
     private static JsonNode readTree(String text) {
@@ -445,20 +448,31 @@ final class WsConnection {
         }
     }
 
-    private void forward(Object frame) {
+    /** Relays a client's message unchanged: framed again from the bytes it came in. */
+    private void forward(Frame f) {
         if (closed) {
             return;
         }
         g.framesForwarded.increment();
-        if (frame instanceof String s) {
-            upstream.writeText(s);
-        } else {
-            upstream.writeBinary((Buffer) frame);
-        }
+        upstream.writeMessage(f.message.opcode(), f.message.payload());
+        pauseIfUpstreamFull();
+    }
+
+    private void pauseIfUpstreamFull() {
         if (upstream.writeQueueFull() && !pausedForUpstream) {
             pausedForUpstream = true;
             client.pause();
         }
+    }
+
+    /** Relays a message the gateway changed (censored text, a Socket.IO packet encoded again). */
+    private void forwardText(String text) {
+        if (closed) {
+            return;
+        }
+        g.framesForwarded.increment();
+        upstream.writeText(text);
+        pauseIfUpstreamFull();
     }
 
     /** The connection's own GCRA: 0 when the frame may pass, else the wait in milliseconds. */
@@ -549,7 +563,7 @@ final class WsConnection {
                     busy = false;
                     if (ar.succeeded() && ar.result().ok() && user.equals(ar.result().token().user())) {
                         namespaces.add(p.nsp());
-                        forward(f.raw);
+                        forward(f);
                     } else {
                         connectError(p, "invalid_token", "This token is not valid for this connection.", -1);
                     }
@@ -558,7 +572,7 @@ final class WsConnection {
                 return;
             }
             namespaces.add(p.nsp());
-            forward(f.raw);
+            forward(f);
             return;
         }
         busy = true;
@@ -590,7 +604,7 @@ final class WsConnection {
             user = o.user();
             awaitingConnect = false;
             namespaces.add(p.nsp());
-            forward(f.raw);
+            forward(f);
             pump();
         });
     }
@@ -670,7 +684,7 @@ final class WsConnection {
             return;
         }
         if (fin) {
-            toClient(frame.copy()); // its own bytes: the parser reuses what it reads into
+            toClient(frame.retainedSlice()); // the bytes as read, kept past the call
             return;
         }
         fragments = io.netty.buffer.Unpooled.buffer(Math.max(256, payload.readableBytes() * 2));
