@@ -3,6 +3,9 @@ package dev.moat.server.gateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -59,6 +62,7 @@ final class RawWebSocket {
 
     private final Vertx vertx;
     private final NetSocketInternal socket;
+    private final ChannelHandlerContext ctx;
     private final ByteBufAllocator alloc;
     private final boolean serverSide;
     private final WsFrameParser parser;
@@ -68,6 +72,7 @@ final class RawWebSocket {
     private Handler<Message> messageHandler = m -> { };
     private FrameHandler frameHandler = (o, f, p, fr) -> { };
     private Handler<Void> pongHandler = v -> { };
+    private Handler<Void> drainHandler = v -> { };
     private Handler<Void> closeHandler = v -> { };
     private ErrorHandler errorHandler = (c, r) -> { };
 
@@ -84,7 +89,8 @@ final class RawWebSocket {
     private RawWebSocket(Vertx vertx, NetSocketInternal socket, boolean serverSide, int maxMessageBytes, ByteBuf leftover) {
         this.vertx = vertx;
         this.socket = socket;
-        this.alloc = socket.channelHandlerContext().alloc();
+        this.ctx = socket.channelHandlerContext();
+        this.alloc = ctx.alloc();
         this.serverSide = serverSide;
         this.maxMessageBytes = maxMessageBytes;
         this.parser = new WsFrameParser(serverSide, maxMessageBytes);
@@ -128,19 +134,31 @@ final class RawWebSocket {
         return this;
     }
 
+    /** Called when the write queue was full and has drained below half its size. */
     RawWebSocket drainHandler(Handler<Void> h) {
-        socket.drainHandler(h);
+        this.drainHandler = h;
         return this;
     }
 
+    /** How many bytes may wait unsent before {@link #writeQueueFull} (the channel's high water mark; low is half). */
     RawWebSocket setWriteQueueMaxSize(int bytes) {
-        socket.setWriteQueueMaxSize(bytes);
+        ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(Math.max(1, bytes / 2), Math.max(1, bytes)));
         return this;
     }
 
     /** Starts reading: what came with the handshake first, then the socket. */
     void start() {
-        Flushes.consolidate(socket.channelHandlerContext());
+        Flushes.consolidate(ctx);
+        // writes go straight to the channel (see write), so its writability is the write queue
+        ctx.pipeline().addBefore(ctx.name(), "moat-drain", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext c) {
+                if (c.channel().isWritable()) {
+                    drainHandler.handle(null);
+                }
+                c.fireChannelWritabilityChanged();
+            }
+        });
         socket.exceptionHandler(e -> LOG.debug("WebSocket socket error: {}", e.toString()));
         socket.closeHandler(v -> onTcpClosed());
         socket.messageHandler(this::onBytes);
@@ -161,7 +179,7 @@ final class RawWebSocket {
     }
 
     boolean writeQueueFull() {
-        return socket.writeQueueFull();
+        return !ctx.channel().isWritable();
     }
 
     /** True once a close frame was sent or the connection is gone. */
@@ -382,7 +400,12 @@ final class RawWebSocket {
         return serverSide ? WsFrames.server(alloc, opcode, fin, payload) : WsFrames.client(alloc, opcode, fin, payload);
     }
 
+    /**
+     * Straight into the channel, not through Vert.x's per-socket message queue (a tenth of a relayed
+     * message's cost): this runs on the channel's event loop, {@link Flushes} folds the flushes, and
+     * backpressure is the channel's writability, which {@link #writeQueueFull} reads either way.
+     */
     private void write(ByteBuf frame) {
-        socket.writeMessage(frame);
+        ctx.writeAndFlush(frame, ctx.voidPromise());
     }
 }
