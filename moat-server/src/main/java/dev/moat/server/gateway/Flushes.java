@@ -3,8 +3,6 @@ package dev.moat.server.gateway;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.vertx.core.http.WebSocketBase;
-import io.vertx.core.internal.http.WebSocketInternal;
 
 /**
  * One flush per event-loop turn on a relayed socket instead of one per frame.
@@ -28,12 +26,8 @@ final class Flushes {
     private Flushes() {
     }
 
-    /** Installs the handler on the socket's channel; a socket of an unknown implementation is left as it is. */
-    static void consolidate(WebSocketBase ws) {
-        if (!(ws instanceof WebSocketInternal internal)) {
-            return;
-        }
-        ChannelHandlerContext ctx = internal.channelHandlerContext();
+    /** Installs the handler on the channel of {@code ctx} (a relayed socket's). */
+    static void consolidate(ChannelHandlerContext ctx) {
         if (ctx == null) {
             return;
         }

@@ -17,7 +17,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.net.NetClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,11 +152,14 @@ public final class Gateway implements AutoCloseable {
                         .setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
                         .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(64 * 1024),
                 new PoolOptions().setHttp1MaxSize(512));
-        var ws = vertx.createWebSocketClient(new WebSocketClientOptions()
+        NetClientOptions netOptions = new NetClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, up.connectTimeoutMillis()))
-                .setMaxFrameSize(up.maxFrameBytes()).setMaxMessageSize(up.maxFrameBytes())
-                .setMaxConnections(1_000_000).setTcpNoDelay(true).setClosingTimeout(5));
-        Shared g = new Shared(vertx, moat, settings, resolver, new Decider(vertx, decisions), tokens, http, ws);
+                .setTcpNoDelay(true).setSsl(up.ssl());
+        if (up.ssl()) {
+            netOptions.setHostnameVerificationAlgorithm("HTTPS");
+        }
+        var net = vertx.createNetClient(netOptions);
+        Shared g = new Shared(vertx, moat, settings, resolver, new Decider(vertx, decisions), tokens, http, net);
         HttpProxy proxy = new HttpProxy(g);
         WsGate gate = new WsGate(g);
 
@@ -167,12 +170,9 @@ public final class Gateway implements AutoCloseable {
         for (int i = 0; i < instances; i++) {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                     .setHost(settings.host()).setPort(settings.port())
-                    .setMaxWebSocketFrameSize(settings.websocket().maxFrameBytes())
-                    .setMaxWebSocketMessageSize(settings.websocket().maxFrameBytes())
                     .setHandle100ContinueAutomatically(true)
                     .setTcpNoDelay(true)
                     .setIdleTimeout(0)
-                    .setWebSocketClosingTimeout(5)
                     .setCompressionSupported(false));
             server.requestHandler(req -> route(g, proxy, gate, req));
             servers.add(server);
@@ -194,7 +194,7 @@ public final class Gateway implements AutoCloseable {
             }
             tokens.close();
             http.close();
-            ws.close();
+            net.close();
             return Future.failedFuture(e);
         });
     }
@@ -319,7 +319,7 @@ public final class Gateway implements AutoCloseable {
             c.requestClose(WsConnection.GOING_AWAY, "going_away", "The server is restarting.", false);
         }
         g.tokens.close();
-        return Future.join(fs).compose(v -> g.http.close()).compose(v -> g.ws.close()).mapEmpty();
+        return Future.join(fs).compose(v -> g.http.close()).compose(v -> g.net.close()).mapEmpty();
     }
 
     /** Turns the engine's kicks and bans into closed connections. */

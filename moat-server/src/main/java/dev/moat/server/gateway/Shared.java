@@ -4,7 +4,7 @@ import dev.moat.core.Moat;
 import dev.moat.core.identity.ClientAddressResolver;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.net.NetClient;
 
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,7 +18,8 @@ final class Shared {
     final TokenVerifier tokens;
     final Connections connections = new Connections();
     final HttpClient http;
-    final WebSocketClient ws;
+    /** Raw connections to the upstream for WebSockets (the handshake is {@link UpstreamUpgrade}). */
+    final NetClient net;
 
     final LongAdder handshakesRefused = new LongAdder();
     final LongAdder framesForwarded = new LongAdder();
@@ -28,7 +29,7 @@ final class Shared {
     final LongAdder httpRefused = new LongAdder();
 
     Shared(Vertx vertx, Moat moat, GatewaySettings settings, ClientAddressResolver resolver, Decider decider,
-           TokenVerifier tokens, HttpClient http, WebSocketClient ws) {
+           TokenVerifier tokens, HttpClient http, NetClient net) {
         this.vertx = vertx;
         this.moat = moat;
         this.settings = settings;
@@ -36,6 +37,6 @@ final class Shared {
         this.decider = decider;
         this.tokens = tokens;
         this.http = http;
-        this.ws = ws;
+        this.net = net;
     }
 }

@@ -13,9 +13,8 @@ import dev.moat.core.Verdict;
 import dev.moat.core.identity.IpAddress;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +48,13 @@ final class WsConnection {
     static final short POLICY = 1008;
     static final short INTERNAL = 1011;
     static final short TOO_BIG = 1009;
+    private static final byte[] PING_PAYLOAD = {'m', 'o', 'a', 't'};
 
     private final Shared g;
     private final Admission admission;
     private final FrameRules rules;
-    private final ServerWebSocket client;
-    private final WebSocket upstream;
+    private final RawWebSocket client;
+    private final RawWebSocket upstream;
     private final Context context;
     private final IpAddress ip;
     private final String ipText;
@@ -70,7 +70,7 @@ final class WsConnection {
     private boolean awaitingConnect;
     private final Set<String> namespaces = new LinkedHashSet<>();
 
-    private final ArrayDeque<Object> inbound = new ArrayDeque<>();
+    private final ArrayDeque<RawWebSocket.Message> inbound = new ArrayDeque<>();
     private boolean busy;
     private boolean pumping;
     private boolean pausedInbound;
@@ -91,7 +91,7 @@ final class WsConnection {
     private boolean closed;
     private Runnable pendingClose;
 
-    WsConnection(Shared g, Admission admission, FrameRules rules, ServerWebSocket client, WebSocket upstream, IpAddress ip,
+    WsConnection(Shared g, Admission admission, FrameRules rules, RawWebSocket client, RawWebSocket upstream, IpAddress ip,
                  String userAgent, boolean socketIo, String user, boolean awaitingConnect, Context context) {
         this.g = g;
         this.admission = admission;
@@ -125,26 +125,21 @@ final class WsConnection {
         lastData = now;
         g.connections.add(this);
         // each hop writes frames read on the other: one flush per event-loop turn, not per frame
-        Flushes.consolidate(client);
-        Flushes.consolidate(upstream);
+        // (RawWebSocket.start installs Flushes on both sockets)
         client.setWriteQueueMaxSize(64 * 1024);
-        client.textMessageHandler(this::fromClient);
-        client.binaryMessageHandler(this::fromClient);
-        client.pongHandler(b -> lastActivity = System.currentTimeMillis());
-        client.exceptionHandler(e -> {
-            if (tooBig(e)) {
-                // Vert.x reports an oversized message but would close with 1000 or not at all
-                closeNow(TOO_BIG, "message too big: at most " + ws.maxFrameBytes() + " bytes");
-            } else {
-                LOG.debug("client socket error: {}", e.toString());
-            }
-        });
+        client.messageHandler(this::fromClient);
+        client.pongHandler(v -> lastActivity = System.currentTimeMillis());
+        client.errorHandler((code, reason) -> closeNow(code,
+                code == TOO_BIG ? "message too big: at most " + ws.maxFrameBytes() + " bytes" : reason));
         client.closeHandler(v -> onClientClosed());
         client.drainHandler(v -> drainOutbound());
 
         // frames, not messages: what the upstream sends needs no check, so it is not decoded
         upstream.frameHandler(this::fromUpstream);
-        upstream.exceptionHandler(e -> LOG.debug("upstream socket error: {}", e.toString()));
+        upstream.errorHandler((code, reason) -> {
+            LOG.debug("upstream broke the WebSocket protocol: {}", reason);
+            closeNow(INTERNAL, code == TOO_BIG ? "upstream message too big" : "upstream protocol error");
+        });
         upstream.closeHandler(v -> onUpstreamClosed());
         upstream.drainHandler(v -> {
             if (pausedForUpstream) {
@@ -162,12 +157,13 @@ final class WsConnection {
         if (l.idleTimeoutMillis() > 0) {
             scheduleIdle(l.idleTimeoutMillis());
         }
-        upstream.resume();
+        client.start();
+        upstream.start();
     }
 
     // ---- client -> upstream -------------------------------------------------------------------
 
-    private void fromClient(Object frame) {
+    private void fromClient(RawWebSocket.Message frame) {
         long now = System.currentTimeMillis();
         lastActivity = now;
         if (closed) {
@@ -212,6 +208,8 @@ final class WsConnection {
     /** What one client frame is, once read. */
     private static final class Frame {
         final Object raw;
+        /** The message as the client sent it: relayed from these bytes when unchanged. */
+        final RawWebSocket.Message message;
         SocketIo.Packet packet;
         /** A JSON frame's values at the rules' pointers (see {@link FrameRules#reader}); null when not JSON. */
         String[] values;
@@ -219,18 +217,20 @@ final class WsConnection {
         String event;
         FrameRules.Compiled extractor;
 
-        Frame(Object raw) {
-            this.raw = raw;
+        Frame(RawWebSocket.Message message) {
+            this.message = message;
+            this.raw = message.content();
         }
     }
 
-    private void process(Object raw) {
-        Frame f = new Frame(raw);
+    private void process(RawWebSocket.Message message) {
+        Frame f = new Frame(message);
+        Object raw = f.raw;
         if (raw instanceof Buffer) {
             if (socketIo && pendingAttachments > 0) {
                 pendingAttachments--;
                 if (!dropAttachments) {
-                    forward(raw);
+                    forward(f);
                 }
                 return;
             }
@@ -240,7 +240,7 @@ final class WsConnection {
         String text = (String) raw;
         if (socketIo) {
             if (text.isEmpty() || text.charAt(0) != '4') {
-                forward(raw); // Engine.IO ping, pong, noop, close: no chat content
+                forward(f); // Engine.IO ping, pong, noop, close: no chat content
                 return;
             }
             SocketIo.Packet p = SocketIo.parse(text);
@@ -262,18 +262,18 @@ final class WsConnection {
                 }
                 case SocketIo.DISCONNECT -> {
                     namespaces.remove(p.nsp());
-                    forward(raw);
+                    forward(f);
                 }
                 case SocketIo.BINARY_ACK -> {
                     pendingAttachments = p.attachments();
                     dropAttachments = awaitingConnect;
                     if (!awaitingConnect) {
-                        forward(raw);
+                        forward(f);
                     }
                 }
                 default -> {
                     if (!awaitingConnect) {
-                        forward(raw);
+                        forward(f);
                     }
                 }
             }
@@ -425,19 +425,19 @@ final class WsConnection {
                 ArrayNode all = JsonNodeFactory.instance.arrayNode();
                 all.add(f.event);
                 all.addAll(f.args);
-                forward(f.packet.withJson(all.toString()).encode());
+                forwardText(f.packet.withJson(all.toString()).encode());
                 return;
             }
             if (!socketIo && f.values != null) {
                 // censoring is rare: only now the frame becomes a tree
                 JsonNode json = readTree((String) f.raw);
                 if (json != null && JsonPointers.replace(json, f.extractor.text(), censored)) {
-                    forward(json.toString());
+                    forwardText(json.toString());
                     return;
                 }
             }
         }
-        forward(f.raw);
+        forward(f);
     }
 
     private static JsonNode readTree(String text) {
@@ -448,20 +448,31 @@ final class WsConnection {
         }
     }
 
-    private void forward(Object frame) {
+    /** Relays a client's message unchanged: framed again from the bytes it came in. */
+    private void forward(Frame f) {
         if (closed) {
             return;
         }
         g.framesForwarded.increment();
-        if (frame instanceof String s) {
-            upstream.writeTextMessage(s);
-        } else {
-            upstream.writeBinaryMessage((Buffer) frame);
-        }
+        upstream.writeMessage(f.message.opcode(), f.message.payload());
+        pauseIfUpstreamFull();
+    }
+
+    private void pauseIfUpstreamFull() {
         if (upstream.writeQueueFull() && !pausedForUpstream) {
             pausedForUpstream = true;
             client.pause();
         }
+    }
+
+    /** Relays a message the gateway changed (censored text, a Socket.IO packet encoded again). */
+    private void forwardText(String text) {
+        if (closed) {
+            return;
+        }
+        g.framesForwarded.increment();
+        upstream.writeText(text);
+        pauseIfUpstreamFull();
     }
 
     /** The connection's own GCRA: 0 when the frame may pass, else the wait in milliseconds. */
@@ -552,7 +563,7 @@ final class WsConnection {
                     busy = false;
                     if (ar.succeeded() && ar.result().ok() && user.equals(ar.result().token().user())) {
                         namespaces.add(p.nsp());
-                        forward(f.raw);
+                        forward(f);
                     } else {
                         connectError(p, "invalid_token", "This token is not valid for this connection.", -1);
                     }
@@ -561,7 +572,7 @@ final class WsConnection {
                 return;
             }
             namespaces.add(p.nsp());
-            forward(f.raw);
+            forward(f);
             return;
         }
         busy = true;
@@ -593,7 +604,7 @@ final class WsConnection {
             user = o.user();
             awaitingConnect = false;
             namespaces.add(p.nsp());
-            forward(f.raw);
+            forward(f);
             pump();
         });
     }
@@ -641,50 +652,54 @@ final class WsConnection {
     // ---- upstream -> client -------------------------------------------------------------------
 
     /**
-     * A frame from the upstream. A whole text or binary message in one frame (nearly all of them)
-     * goes to the client as that frame: its payload is the bytes Vert.x read, never decoded to a
-     * {@code String} and encoded again, since nothing checks what the upstream says. A message in
-     * fragments is put together here (at most the upstream's message size, as Vert.x would) and
-     * sent whole, so an error frame of the gateway can never land between two fragments. Pings,
-     * pongs and close frames are Vert.x's business (it answers pings and reports the close).
+     * A data frame from the upstream. A whole text or binary message in one frame (nearly all of
+     * them) goes to the client as the bytes that were read: an upstream's frame is unmasked, as a
+     * server's frame to the client must be, and nothing checks what the upstream says, so it is
+     * neither decoded nor encoded again. A message in fragments is put together here (at most
+     * {@code upstream.max_frame}; over it the connection closes with 1011) and sent whole, so an
+     * error frame of the gateway can never land between two fragments. Pings, pongs and close
+     * frames are {@link RawWebSocket}'s business (it answers pings and reports the close).
      */
-    private void fromUpstream(WebSocketFrame frame) {
-        if (frame.isContinuation()) {
+    private void fromUpstream(int opcode, boolean fin, ByteBuf payload, ByteBuf frame) {
+        if (opcode == WsFrames.CONTINUATION) {
             if (fragments == null) {
-                return; // no message was started: the protocol would not allow it
+                return; // no message was started: the parser would have refused it
             }
-            Buffer part = frame.binaryData();
-            if (fragments.length() + part.length() > g.settings.upstream().maxFrameBytes()) {
+            if (fragments.readableBytes() + (long) payload.readableBytes() > g.settings.upstream().maxFrameBytes()) {
+                fragments.release();
                 fragments = null;
                 closeNow(INTERNAL, "upstream message too big");
                 return;
             }
-            fragments.appendBuffer(part);
-            if (frame.isFinal()) {
-                Buffer whole = fragments;
+            fragments.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+            if (fin) {
+                ByteBuf whole = fragments;
                 fragments = null;
-                toClient(fragmentsText ? whole.toString(java.nio.charset.StandardCharsets.UTF_8) : whole);
+                try {
+                    toClient(client.frameOf(fragmentsOpcode, whole));
+                } finally {
+                    whole.release();
+                }
             }
             return;
         }
-        if (!frame.isText() && !frame.isBinary()) {
+        if (fin) {
+            toClient(frame.retainedSlice()); // the bytes as read, kept past the call
             return;
         }
-        if (frame.isFinal()) {
-            toClient(frame);
-            return;
-        }
-        fragments = Buffer.buffer(Math.max(256, frame.binaryData().length() * 2));
-        fragmentsText = frame.isText();
-        fragments.appendBuffer(frame.binaryData());
+        fragments = io.netty.buffer.Unpooled.buffer(Math.max(256, payload.readableBytes() * 2));
+        fragmentsOpcode = opcode;
+        fragments.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
     }
 
-    /** The fragments of an upstream message so far (null when none is open), and whether it is text. */
-    private Buffer fragments;
-    private boolean fragmentsText;
+    /** The fragments of an upstream message so far (null when none is open), and its opcode. */
+    private ByteBuf fragments;
+    private int fragmentsOpcode;
 
+    /** A frame for the client: a String (a text message of the gateway's), or an encoded frame (owned). */
     private void toClient(Object frame) {
         if (closed) {
+            ReferenceCountUtil.release(frame);
             return;
         }
         if (outbound.isEmpty() && !client.writeQueueFull()) {
@@ -696,8 +711,7 @@ final class WsConnection {
         GatewaySettings.Liveness l = ws.liveness();
         if (outbound.size() > l.outboundFrames() || outboundBytes > l.outboundBytes()) {
             g.slowConsumers.increment();
-            outbound.clear();
-            outboundBytes = 0;
+            clearOutbound();
             closeNow(POLICY, "slow consumer: messages were not read in time");
         }
     }
@@ -710,21 +724,33 @@ final class WsConnection {
         }
     }
 
+    /** Frees the frames this connection holds once it is closed. */
+    private void dropBuffers() {
+        clearOutbound();
+        if (fragments != null) {
+            fragments.release();
+            fragments = null;
+        }
+    }
+
+    private void clearOutbound() {
+        for (Object f : outbound) {
+            ReferenceCountUtil.release(f);
+        }
+        outbound.clear();
+        outboundBytes = 0;
+    }
+
     private void write(Object frame) {
         if (frame instanceof String s) {
-            client.writeTextMessage(s);
-        } else if (frame instanceof WebSocketFrame f) {
-            client.writeFrame(f);
+            client.writeText(s);
         } else {
-            client.writeBinaryMessage((Buffer) frame);
+            client.writeFrame((ByteBuf) frame);
         }
     }
 
     private static long size(Object frame) {
-        if (frame instanceof WebSocketFrame f) {
-            return f.binaryData().length() + 16L;
-        }
-        return frame instanceof String s ? s.length() * 2L + 16 : ((Buffer) frame).length() + 16L;
+        return frame instanceof String s ? s.length() * 2L + 16 : ((ByteBuf) frame).readableBytes() + 16L;
     }
 
     // ---- liveness -----------------------------------------------------------------------------
@@ -734,19 +760,13 @@ final class WsConnection {
             return;
         }
         long now = System.currentTimeMillis();
-        client.writePing(Buffer.buffer("moat"));
+        client.writePing(PING_PAYLOAD);
         long sentAt = now;
         g.vertx.setTimer(ws.liveness().pongTimeoutMillis(), id -> {
             if (!closed && lastActivity < sentAt) {
                 closeNow(GOING_AWAY, "pong timeout");
             }
         });
-    }
-
-    private static boolean tooBig(Throwable e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return e.getClass().getSimpleName().equals("CorruptedWebSocketFrameException") || m.contains("max message size")
-                || m.contains("max frame") || m.contains("too big") || m.contains("frame length") || m.contains("exceeds");
     }
 
     private void scheduleIdle(long delay) {
@@ -800,6 +820,7 @@ final class WsConnection {
         }
         closed = true;
         inbound.clear();
+        dropBuffers();
         cancelTimers();
         release();
         client.close(code, Texts.closeReason(reason));
@@ -813,6 +834,7 @@ final class WsConnection {
         if (!closed) {
             closed = true;
             inbound.clear();
+            dropBuffers();
             cancelTimers();
             release();
             if (!upstream.isClosed()) {

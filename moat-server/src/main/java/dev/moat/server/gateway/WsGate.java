@@ -1,19 +1,17 @@
 package dev.moat.server.gateway;
 
 import dev.moat.core.identity.IpAddress;
-import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.UpgradeRejectedException;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.internal.net.NetSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +48,13 @@ final class WsGate {
 
     void handle(HttpServerRequest req, IpAddress peer, IpAddress ip) {
         req.pause();
+        String bad = badHandshake(req);
+        if (bad != null) {
+            g.handshakesRefused.increment();
+            req.response().putHeader("Sec-WebSocket-Version", "13");
+            Refusals.send(req.response(), 400, "bad_handshake", bad + ".", -1, null);
+            return;
+        }
         GatewaySettings.WebSocket ws = g.settings.websocket();
         String eio = req.getParam("EIO");
         boolean socketIo = switch (ws.format()) {
@@ -107,52 +112,65 @@ final class WsGate {
     private void connectUpstream(HttpServerRequest req, IpAddress peer, IpAddress ip, String ua, boolean socketIo,
                                  String user, boolean deferred) {
         GatewaySettings.Upstream up = g.settings.upstream();
-        WebSocketConnectOptions o = new WebSocketConnectOptions()
-                .setHost(up.url().getHost())
-                .setPort(up.portOrDefault())
-                .setSsl(up.ssl())
-                .setURI(up.basePath() + req.uri())
-                // Vert.x drops every Origin header when this is false, and makes one up when true and none is set
-                .setAllowOriginHeader(req.getHeader("Origin") != null)
-                .setConnectTimeout(up.connectTimeoutMillis());
-        MultiMap h = req.headers();
-        for (Map.Entry<String, String> e : h) {
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (Map.Entry<String, String> e : req.headers()) {
             if (!WS_SKIP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-                o.addHeader(e.getKey(), e.getValue());
+                headers.add(Map.entry(e.getKey(), e.getValue()));
             }
         }
         String origin = req.getHeader("Origin");
         if (origin != null) {
-            o.addHeader("Origin", origin);
+            headers.add(Map.entry("Origin", origin));
         }
-        HttpProxy.forwardingHeaders(g, req, peer, ip).forEach(o::addHeader);
-        Context ctx = Vertx.currentContext();
-        g.ws.connect(o).onComplete(ar -> {
+        HttpProxy.forwardingHeaders(g, req, peer, ip).forEach((k, v) -> headers.add(Map.entry(k, v)));
+        String host = up.url().getHost();
+        int port = up.portOrDefault();
+        boolean defaultPort = port == (up.ssl() ? 443 : 80);
+        String hostHeader = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (defaultPort ? "" : ":" + port);
+        String key = req.getHeader("Sec-WebSocket-Key");
+        g.net.connect(port, host).compose(s -> {
+            NetSocketInternal socket = (NetSocketInternal) s;
+            return UpstreamUpgrade.start(g.vertx, socket, hostHeader, up.basePath() + req.uri(), headers,
+                    up.connectTimeoutMillis()).map(o -> new Object[] {socket, o});
+        }).onComplete(ar -> {
             if (ar.failed()) {
                 g.connections.releaseIp(ip);
-                Throwable e = ar.cause();
-                if (e instanceof UpgradeRejectedException u) {
-                    relayRejection(req, u);
-                } else {
-                    LOG.debug("upstream WebSocket connect failed: {}", e.toString());
-                    refuse(req, 502, "upstream_unavailable", "The chat server cannot be reached right now.", -1);
-                }
+                LOG.debug("upstream WebSocket connect failed: {}", ar.cause().toString());
+                refuse(req, 502, "upstream_unavailable", "The chat server cannot be reached right now.", -1);
                 return;
             }
-            WebSocket upstream = ar.result();
-            upstream.pause();
-            req.toWebSocket().onComplete(cw -> {
+            NetSocketInternal upSocket = (NetSocketInternal) ar.result()[0];
+            Object outcome = ar.result()[1];
+            if (outcome instanceof UpstreamUpgrade.Rejected r) {
+                g.connections.releaseIp(ip);
+                upSocket.close();
+                relayRejection(req, r);
+                return;
+            }
+            UpstreamUpgrade.Upgraded upgraded = (UpstreamUpgrade.Upgraded) outcome;
+            upSocket.pause(); // until the connection's handlers are in place
+            req.response().putHeader("Upgrade", "websocket").putHeader("Connection", "Upgrade")
+                    .putHeader("Sec-WebSocket-Accept", WsFrames.accept(key));
+            req.toNetSocket().onComplete(cw -> {
                 if (cw.failed()) {
                     g.connections.releaseIp(ip);
-                    upstream.close((short) 1001, "client went away");
+                    if (upgraded.leftover() != null) {
+                        upgraded.leftover().release();
+                    }
+                    upSocket.close();
                     return;
                 }
-                ServerWebSocket client = cw.result();
+                NetSocketInternal clientSocket = (NetSocketInternal) cw.result();
+                clientSocket.pause();
+                RawWebSocket client = RawWebSocket.server(g.vertx, clientSocket, g.settings.websocket().maxFrameBytes());
+                RawWebSocket upstream = RawWebSocket.client(g.vertx, upSocket, up.maxFrameBytes(), upgraded.leftover());
                 WsConnection c = new WsConnection(g, admission, rules, client, upstream, ip, ua, socketIo, user, deferred,
-                        ctx);
+                        Vertx.currentContext());
                 if (user != null && !g.connections.addUser(user, c, g.settings.websocket().maxConnectionsPerUser())) {
                     // another handshake of this user won the last slot meanwhile
                     g.connections.releaseIp(ip);
+                    upstream.start();
+                    client.start();
                     upstream.close((short) 1000, "refused by the gateway");
                     client.close(WsConnection.POLICY, "too many open connections");
                     return;
@@ -162,21 +180,43 @@ final class WsGate {
         });
     }
 
-    private void relayRejection(HttpServerRequest req, UpgradeRejectedException u) {
+    /** What a client's upgrade request must carry beyond what {@code canUpgradeToWebSocket} checked; null when it does. */
+    static String badHandshake(HttpServerRequest req) {
+        String version = req.getHeader("Sec-WebSocket-Version");
+        if (!"13".equals(version == null ? null : version.trim())) {
+            return "Sec-WebSocket-Version must be 13";
+        }
+        String key = req.getHeader("Sec-WebSocket-Key");
+        if (key == null || !validKey(key.trim())) {
+            return "Sec-WebSocket-Key must be 16 bytes in base64";
+        }
+        return null;
+    }
+
+    private static boolean validKey(String key) {
+        if (key.length() != 24) {
+            return false;
+        }
+        try {
+            return java.util.Base64.getDecoder().decode(key).length == 16;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private void relayRejection(HttpServerRequest req, UpstreamUpgrade.Rejected u) {
         var res = req.response();
         if (res.ended()) {
             return;
         }
-        res.setStatusCode(u.getStatus());
-        if (u.getHeaders() != null) {
-            for (Map.Entry<String, String> e : u.getHeaders()) {
-                String k = e.getKey().toLowerCase(Locale.ROOT);
-                if (!HttpProxy.HOP_BY_HOP.contains(k) && !k.equals("content-length")) {
-                    res.headers().add(e.getKey(), e.getValue());
-                }
+        res.setStatusCode(u.status());
+        for (Map.Entry<String, String> e : u.headers()) {
+            String k = e.getKey().toLowerCase(Locale.ROOT);
+            if (!HttpProxy.HOP_BY_HOP.contains(k) && !k.equals("content-length")) {
+                res.headers().add(e.getKey(), e.getValue());
             }
         }
-        Buffer body = u.getBody();
+        Buffer body = u.body();
         res.end(body == null ? Buffer.buffer() : body);
     }
 

@@ -1,0 +1,794 @@
+package dev.moat.server.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.impl.ConnectionBase;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The client half of the WebSocket opening handshake (RFC 6455 4.1) on a raw socket to the upstream.
+ *
+ * <p>How it works: the request head is validated and encoded before anything is written (a CR, LF or NUL in a
+ * header would let a client smuggle a second header or request). The response is read through the socket's
+ * message handler, one byte at a time through a line assembler ({@link ResponseHead}) that never looks at a
+ * byte twice and keeps at most {@link #MAX_HEAD_BYTES}; a refusal's body goes through one of three readers
+ * (length, chunked, until close), each keeping at most {@link #MAX_BODY_BYTES}. Everything runs on the
+ * socket's context, so the outcome is delivered on it too, and a caller that installs its own message handler
+ * in the completion callback misses no byte that arrives after the head.
+ *
+ * <p>On failure the socket is closed. On {@link Rejected} it is closed only when the body was cut at the cap or
+ * ended with the connection; otherwise the caller closes it. While it works this also uses the socket's
+ * end and exception handlers, and sets both back to null before completing.
+ */
+final class UpstreamUpgrade {
+    /** The upstream switched protocols. protocol: its Sec-WebSocket-Protocol or null; leftover: bytes that came after the response head (the upstream's first frames, e.g. a Socket.IO server's open packet sent at once) or null; the caller owns and must release it. */
+    record Upgraded(String protocol, ByteBuf leftover) {
+    }
+
+    /** The upstream answered something other than 101: its status, its headers in order (names as sent), and its body (at most MAX_BODY_BYTES; longer is cut). */
+    record Rejected(int status, List<Map.Entry<String, String>> headers, Buffer body) {
+    }
+
+    /** Why a handshake failed: a message that names the upstream's mistake (or the silence), for the log. */
+    static final class HandshakeFailure extends RuntimeException {
+        HandshakeFailure(String message) {
+            super(message, null, false, false);
+        }
+
+        HandshakeFailure(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
+    }
+
+    static final int MAX_HEAD_BYTES = 64 * 1024;
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Size lines, extensions, CRLFs and trailers of a chunked body: past this the body is cut like an oversized one. */
+    static final int MAX_CHUNK_FRAMING_BYTES = 64 * 1024;
+
+    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Headers this class writes itself, or that would change how the upstream frames the request. */
+    private static final Set<String> OWN_HEADERS = Set.of("host", "upgrade", "connection", "sec-websocket-key",
+            "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept", "content-length",
+            "transfer-encoding");
+
+    private UpstreamUpgrade() {
+    }
+
+    /**
+     * Writes a GET upgrade request for uri on socket with the given extra headers (in order; the caller has already
+     * removed hop-by-hop and handshake headers; this adds Host (hostHeader), Upgrade: websocket, Connection: Upgrade,
+     * Sec-WebSocket-Key (16 random bytes, base64), Sec-WebSocket-Version: 13), then reads the response head.
+     * Completes with Upgraded (101 whose Upgrade is websocket, Connection contains upgrade, and
+     * Sec-WebSocket-Accept matches the key; Sec-WebSocket-Extensions in a 101 fails it, since none was offered),
+     * with Rejected (any other status, after reading its body: Content-Length, chunked, or until the upstream
+     * closes, each capped), or fails (a malformed or oversized head, a 101 that does not validate, the socket
+     * closing before a head, or no complete answer within timeoutMillis — then it closes the socket). Runs on the
+     * socket's context. Sets the socket's messageHandler while it works and sets it back to null before completing,
+     * so the caller installs its own handler after.
+     *
+     * <p>Also: a header named Sec-WebSocket-Protocol among headers is the offer; a 101 that names a protocol not
+     * offered fails (RFC 6455 4.1). A header among those this writes itself (Host, Upgrade, Connection,
+     * Sec-WebSocket-Key/Version/Extensions/Accept, Content-Length, Transfer-Encoding), a name that is not a token,
+     * a CR, LF or NUL in a name, value, hostHeader or uri, or a character above U+00FF, fails at once with an
+     * IllegalArgumentException and leaves the socket untouched. Failures are {@link HandshakeFailure}s.
+     */
+    static Future<Object> start(Vertx vertx, NetSocketInternal socket, String hostHeader, String uri,
+                                List<Map.Entry<String, String>> headers, long timeoutMillis) {
+        String key = newKey();
+        ByteBuf request;
+        try {
+            if (timeoutMillis <= 0) {
+                throw new IllegalArgumentException("timeoutMillis must be positive, was " + timeoutMillis);
+            }
+            request = requestHead(hostHeader, uri, headers, key);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
+        // Every NetSocketInternal Vert.x makes is a ConnectionBase; its context is the one its handlers run on.
+        ContextInternal ctx = ((ConnectionBase) socket).context();
+        Exchange exchange = new Exchange(vertx, socket, ctx.promise(), expectedAccept(key), offeredProtocols(headers));
+        ctx.emit(v -> exchange.begin(request, timeoutMillis));
+        return exchange.promise.future();
+    }
+
+    private static String newKey() {
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        return Base64.getEncoder().encodeToString(nonce);
+    }
+
+    static String expectedAccept(String key) {
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            byte[] digest = sha1.digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-1, which every Java runtime must have", e);
+        }
+    }
+
+    private static ByteBuf requestHead(String hostHeader, String uri, List<Map.Entry<String, String>> headers,
+                                       String key) {
+        requireText("the request URI", uri, true);
+        if (uri.isEmpty()) {
+            throw new IllegalArgumentException("the request URI is empty");
+        }
+        requireText("the Host header", hostHeader, false);
+        StringBuilder head = new StringBuilder(256);
+        head.append("GET ").append(uri).append(" HTTP/1.1\r\nHost: ").append(hostHeader).append("\r\n");
+        for (Map.Entry<String, String> h : headers) {
+            String name = h.getKey();
+            String value = h.getValue();
+            if (name == null || value == null) {
+                throw new IllegalArgumentException("header " + name + " has no " + (name == null ? "name" : "value"));
+            }
+            if (!isToken(name)) {
+                throw new IllegalArgumentException("header name " + printable(name) + " is not an HTTP token");
+            }
+            if (OWN_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("header " + name + " is written by the handshake itself");
+            }
+            requireText("header " + name, value, false);
+            head.append(name).append(": ").append(value).append("\r\n");
+        }
+        head.append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ").append(key)
+                .append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        return Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Refuses null, CR, LF, NUL (request smuggling), characters ISO-8859-1 cannot carry, and SP where it would split a request line. */
+    private static void requireText(String what, String text, boolean noSpace) {
+        if (text == null) {
+            throw new IllegalArgumentException(what + " is missing");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw new IllegalArgumentException(what + " contains " + (c == 0 ? "NUL" : c == '\r' ? "CR" : "LF")
+                        + " at index " + i + ", which would end the header early");
+            }
+            if (c > 0xff) {
+                throw new IllegalArgumentException(what + " contains U+" + Integer.toHexString(c).toUpperCase(Locale.ROOT)
+                        + " at index " + i + ", which an HTTP/1.1 header cannot carry");
+            }
+            if (noSpace && (c == ' ' || c == '\t')) {
+                throw new IllegalArgumentException(what + " contains whitespace at index " + i
+                        + ", which would split the request line");
+            }
+        }
+    }
+
+    private static List<String> offeredProtocols(List<Map.Entry<String, String>> headers) {
+        List<String> offered = new ArrayList<>();
+        for (Map.Entry<String, String> h : headers) {
+            if ("sec-websocket-protocol".equalsIgnoreCase(h.getKey()) && h.getValue() != null) {
+                for (String p : h.getValue().split(",")) {
+                    if (!p.isBlank()) {
+                        offered.add(p.trim());
+                    }
+                }
+            }
+        }
+        return offered;
+    }
+
+    static boolean isToken(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The upstream's text for an error message: cut short, control and non-ASCII characters escaped. */
+    static String printable(String s) {
+        StringBuilder out = new StringBuilder(Math.min(s.length(), 80) + 2).append('"');
+        for (int i = 0; i < s.length() && i < 80; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                out.append(c);
+            } else {
+                out.append(String.format("\\x%02x", (int) c & 0xff));
+            }
+        }
+        if (s.length() > 80) {
+            out.append("...");
+        }
+        return out.append('"').toString();
+    }
+
+    /** One handshake in progress: its state lives on the socket's context only. */
+    private static final class Exchange {
+        private final Vertx vertx;
+        private final NetSocketInternal socket;
+        private final Promise<Object> promise;
+        private final String accept;
+        private final List<String> offeredProtocols;
+        private ResponseHead head = new ResponseHead(MAX_HEAD_BYTES);
+        private int headBudget = MAX_HEAD_BYTES;
+        private BodyReader body;
+        private int rejectedStatus;
+        private List<Map.Entry<String, String>> rejectedHeaders;
+        private long timerId = -1;
+        private boolean done;
+
+        Exchange(Vertx vertx, NetSocketInternal socket, Promise<Object> promise, String accept,
+                 List<String> offeredProtocols) {
+            this.vertx = vertx;
+            this.socket = socket;
+            this.promise = promise;
+            this.accept = accept;
+            this.offeredProtocols = offeredProtocols;
+        }
+
+        void begin(ByteBuf request, long timeoutMillis) {
+            timerId = vertx.setTimer(timeoutMillis, id -> fail(new HandshakeFailure(
+                    "the upstream gave no complete answer to the WebSocket upgrade within " + timeoutMillis + " ms")));
+            socket.messageHandler(this::onMessage);
+            socket.endHandler(v -> onEnd());
+            socket.exceptionHandler(e -> fail(new HandshakeFailure(
+                    "the upstream connection failed during the WebSocket upgrade: " + e, e)));
+            socket.writeMessage(request).onFailure(e -> fail(new HandshakeFailure(
+                    "could not write the WebSocket upgrade request to the upstream: " + e, e)));
+        }
+
+        private void onMessage(Object message) {
+            if (!(message instanceof ByteBuf buf)) {
+                ReferenceCountUtil.release(message);
+                return;
+            }
+            try {
+                if (!done) {
+                    consume(buf);
+                }
+            } catch (HandshakeFailure e) {
+                fail(e);
+            } finally {
+                buf.release();
+            }
+        }
+
+        private void consume(ByteBuf buf) {
+            int i = buf.readerIndex();
+            int end = buf.writerIndex();
+            while (!done && (i < end || body != null && body.complete())) {
+                if (body != null) {
+                    i = body.feed(buf, i, end);
+                    if (body.complete()) {
+                        finishRejected(body.cut());
+                    }
+                    continue;
+                }
+                int after = head.feed(buf, i, end);
+                if (after < 0) {
+                    return;
+                }
+                i = after;
+                int status = head.status();
+                if (status == 101) {
+                    String protocol = validateSwitch(head.headers());
+                    succeed(new Upgraded(protocol, i < end ? buf.retainedSlice(i, end - i) : null));
+                } else if (status < 200) {
+                    headBudget -= head.bytesRead();
+                    head = new ResponseHead(headBudget);
+                } else {
+                    rejectedStatus = status;
+                    rejectedHeaders = Collections.unmodifiableList(head.headers());
+                    body = BodyReader.forResponse(status, rejectedHeaders);
+                }
+            }
+        }
+
+        private String validateSwitch(List<Map.Entry<String, String>> headers) {
+            boolean upgrade = false;
+            boolean connection = false;
+            String gotAccept = null;
+            String protocol = null;
+            for (Map.Entry<String, String> h : headers) {
+                String name = h.getKey().toLowerCase(Locale.ROOT);
+                String value = h.getValue();
+                switch (name) {
+                    case "upgrade" -> {
+                        if (!value.equalsIgnoreCase("websocket")) {
+                            throw new HandshakeFailure("the upstream switched protocols to Upgrade: "
+                                    + printable(value) + ", not websocket");
+                        }
+                        upgrade = true;
+                    }
+                    case "connection" -> connection |= hasToken(value, "upgrade");
+                    case "sec-websocket-accept" -> {
+                        if (gotAccept != null) {
+                            throw new HandshakeFailure("the upstream's 101 has more than one Sec-WebSocket-Accept");
+                        }
+                        gotAccept = value;
+                    }
+                    case "sec-websocket-extensions" -> throw new HandshakeFailure(
+                            "the upstream's 101 names Sec-WebSocket-Extensions " + printable(value)
+                                    + " though none was offered");
+                    case "sec-websocket-protocol" -> {
+                        if (protocol != null) {
+                            throw new HandshakeFailure("the upstream's 101 has more than one Sec-WebSocket-Protocol");
+                        }
+                        if (!offeredProtocols.contains(value)) {
+                            throw new HandshakeFailure("the upstream's 101 chose Sec-WebSocket-Protocol "
+                                    + printable(value) + ", which was not offered (offered: " + offeredProtocols + ")");
+                        }
+                        protocol = value;
+                    }
+                    default -> {
+                    }
+                }
+            }
+            if (!upgrade) {
+                throw new HandshakeFailure("the upstream's 101 has no Upgrade: websocket");
+            }
+            if (!connection) {
+                throw new HandshakeFailure("the upstream's 101 has no Connection: upgrade");
+            }
+            if (gotAccept == null) {
+                throw new HandshakeFailure("the upstream's 101 has no Sec-WebSocket-Accept");
+            }
+            if (!gotAccept.equals(accept)) {
+                throw new HandshakeFailure("the upstream's 101 has Sec-WebSocket-Accept " + printable(gotAccept)
+                        + " where the key calls for " + accept);
+            }
+            return protocol;
+        }
+
+        private static boolean hasToken(String list, String token) {
+            for (String t : list.split(",")) {
+                if (t.trim().equalsIgnoreCase(token)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private void onEnd() {
+            if (done) {
+                return;
+            }
+            if (body == null) {
+                fail(new HandshakeFailure("the upstream closed the connection before a complete response head ("
+                        + head.bytesRead() + " bytes of it received)"));
+            } else if (body.endsAtClose()) {
+                finishRejected(false);
+            } else {
+                fail(new HandshakeFailure("the upstream closed the connection in the middle of its " + rejectedStatus
+                        + " response's body (" + body.body().length() + " bytes received)"));
+            }
+        }
+
+        /** cut: the body was longer than the cap, so the rest is left unread and the connection closed. */
+        private void finishRejected(boolean cut) {
+            Rejected rejected = new Rejected(rejectedStatus, rejectedHeaders, body.body());
+            boolean close = cut || body.endsAtClose();
+            succeed(rejected);
+            if (close) {
+                socket.close();
+            }
+        }
+
+        private void succeed(Object outcome) {
+            done = true;
+            release();
+            promise.complete(outcome);
+        }
+
+        private void fail(Throwable cause) {
+            if (done) {
+                return;
+            }
+            done = true;
+            release();
+            socket.close();
+            promise.fail(cause);
+        }
+
+        private void release() {
+            vertx.cancelTimer(timerId);
+            socket.messageHandler(null);
+            socket.endHandler(null);
+            socket.exceptionHandler(null);
+        }
+    }
+
+    /**
+     * A response head, assembled line by line as bytes arrive: each byte is looked at once, the current line is
+     * the only thing kept besides the parsed status and headers, and the whole head is bounded.
+     */
+    static final class ResponseHead {
+        private final int maxBytes;
+        private int bytesRead;
+        private byte[] line = new byte[128];
+        private int lineLength;
+        private boolean sawCr;
+        private int status = -1;
+        private final List<Map.Entry<String, String>> headers = new ArrayList<>();
+
+        ResponseHead(int maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        int status() {
+            return status;
+        }
+
+        List<Map.Entry<String, String>> headers() {
+            return headers;
+        }
+
+        int bytesRead() {
+            return bytesRead;
+        }
+
+        /** Reads bytes [from, to) of buf; returns the index just past the blank line that ends the head, or -1 if it goes on. */
+        int feed(ByteBuf buf, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (++bytesRead > maxBytes) {
+                    throw new HandshakeFailure("the upstream's response head is longer than " + MAX_HEAD_BYTES
+                            + " bytes (any 1xx heads before it included)");
+                }
+                byte b = buf.getByte(i);
+                if (b == '\n') {
+                    if (endLine()) {
+                        return i + 1;
+                    }
+                } else if (sawCr) {
+                    throw new HandshakeFailure("the upstream's response head has a CR not followed by LF");
+                } else if (b == '\r') {
+                    sawCr = true;
+                } else if (b == 0) {
+                    throw new HandshakeFailure("the upstream's response head contains a NUL byte");
+                } else {
+                    if (lineLength == line.length) {
+                        line = Arrays.copyOf(line, Math.min(line.length * 2, maxBytes));
+                    }
+                    line[lineLength++] = b;
+                }
+            }
+            return -1;
+        }
+
+        /** Returns true when the line just ended is the blank line that ends the head. */
+        private boolean endLine() {
+            String text = new String(line, 0, lineLength, StandardCharsets.ISO_8859_1);
+            lineLength = 0;
+            sawCr = false;
+            if (status < 0) {
+                status = statusOf(text);
+                return false;
+            }
+            if (text.isEmpty()) {
+                return true;
+            }
+            char first = text.charAt(0);
+            if (first == ' ' || first == '\t') {
+                throw new HandshakeFailure("the upstream's response head folds a header over lines (obs-fold), "
+                        + "which HTTP/1.1 forbids: " + printable(text));
+            }
+            int colon = text.indexOf(':');
+            if (colon < 0) {
+                throw new HandshakeFailure("the upstream's response head has a line without ':': " + printable(text));
+            }
+            String name = text.substring(0, colon);
+            if (!isToken(name)) {
+                throw new HandshakeFailure("the upstream's response head has an invalid header name "
+                        + printable(name));
+            }
+            headers.add(Map.entry(name, trimOws(text, colon + 1)));
+            return false;
+        }
+
+        private static int statusOf(String text) {
+            boolean version = text.startsWith("HTTP/1.1 ") || text.startsWith("HTTP/1.0 ");
+            if (!version || text.length() < 12 || (text.length() > 12 && text.charAt(12) != ' ')) {
+                throw new HandshakeFailure("the upstream did not answer with an HTTP/1.x status line: "
+                        + printable(text));
+            }
+            int status = 0;
+            for (int i = 9; i < 12; i++) {
+                char c = text.charAt(i);
+                if (c < '0' || c > '9') {
+                    throw new HandshakeFailure("the upstream's status line has no three-digit status: "
+                            + printable(text));
+                }
+                status = status * 10 + (c - '0');
+            }
+            if (status < 100 || status > 599) {
+                throw new HandshakeFailure("the upstream's status " + status + " is outside 100-599");
+            }
+            return status;
+        }
+
+        private static String trimOws(String s, int from) {
+            int start = from;
+            int end = s.length();
+            while (start < end && (s.charAt(start) == ' ' || s.charAt(start) == '\t')) {
+                start++;
+            }
+            while (end > start && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '\t')) {
+                end--;
+            }
+            return s.substring(start, end);
+        }
+    }
+
+    /** The body of a refusal, read as its head says, kept up to {@link #MAX_BODY_BYTES}. */
+    abstract static class BodyReader {
+        private final Buffer body = Buffer.buffer();
+        private boolean cut;
+
+        /** Picks the reader RFC 9112 6.3 calls for: none for 204/304, chunked, Content-Length, or until close. */
+        static BodyReader forResponse(int status, List<Map.Entry<String, String>> headers) {
+            if (status == 204 || status == 304) {
+                return new LengthBody(0);
+            }
+            String transferEncoding = null;
+            long contentLength = -1;
+            for (Map.Entry<String, String> h : headers) {
+                if (h.getKey().equalsIgnoreCase("transfer-encoding")) {
+                    transferEncoding = h.getValue();
+                } else if (h.getKey().equalsIgnoreCase("content-length")) {
+                    long length = contentLength(h.getValue());
+                    if (contentLength >= 0 && contentLength != length) {
+                        throw new HandshakeFailure("the upstream's response has conflicting Content-Length values "
+                                + contentLength + " and " + length);
+                    }
+                    contentLength = length;
+                }
+            }
+            if (transferEncoding != null) {
+                String[] codings = transferEncoding.split(",");
+                boolean chunked = codings[codings.length - 1].trim().equalsIgnoreCase("chunked");
+                return chunked ? new ChunkedBody() : new UntilCloseBody();
+            }
+            return contentLength >= 0 ? new LengthBody(contentLength) : new UntilCloseBody();
+        }
+
+        private static long contentLength(String value) {
+            if (value.isEmpty() || value.length() > 18) {
+                throw new HandshakeFailure("the upstream's Content-Length " + printable(value) + " is not a length");
+            }
+            long length = 0;
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < '0' || c > '9') {
+                    throw new HandshakeFailure("the upstream's Content-Length " + printable(value) + " is not a length");
+                }
+                length = length * 10 + (c - '0');
+            }
+            return length;
+        }
+
+        /** Reads from bytes [from, to) of buf what belongs to the body; returns the index after the last one used. */
+        abstract int feed(ByteBuf buf, int from, int to);
+
+        /** Whether the body is all read (or cut). */
+        abstract boolean complete();
+
+        /** Whether the upstream closing the connection is how this body ends. */
+        boolean endsAtClose() {
+            return false;
+        }
+
+        final Buffer body() {
+            return body;
+        }
+
+        final boolean cut() {
+            return cut;
+        }
+
+        /** Keeps up to the cap of n bytes of buf at from; past the cap, marks the body cut. */
+        final void keep(ByteBuf buf, int from, int n) {
+            int room = MAX_BODY_BYTES - body.length();
+            if (n > room) {
+                cut = true;
+                n = room;
+            }
+            if (n > 0) {
+                body.appendBytes(ByteBufUtil.getBytes(buf, from, n));
+            }
+        }
+
+        final void cutShort() {
+            cut = true;
+        }
+    }
+
+    private static final class LengthBody extends BodyReader {
+        private long remaining;
+
+        LengthBody(long length) {
+            this.remaining = length;
+        }
+
+        @Override
+        int feed(ByteBuf buf, int from, int to) {
+            int n = (int) Math.min(remaining, to - from);
+            keep(buf, from, n);
+            remaining -= n;
+            return from + n;
+        }
+
+        @Override
+        boolean complete() {
+            return remaining == 0 || cut();
+        }
+    }
+
+    private static final class UntilCloseBody extends BodyReader {
+        @Override
+        int feed(ByteBuf buf, int from, int to) {
+            keep(buf, from, to - from);
+            return to;
+        }
+
+        @Override
+        boolean complete() {
+            return cut();
+        }
+
+        @Override
+        boolean endsAtClose() {
+            return true;
+        }
+    }
+
+    /**
+     * A chunked body (RFC 9112 7.1) as a state machine over bytes: size line (hex, then extensions, which are
+     * skipped), data, CRLF, and after the zero-size chunk the trailers, skipped up to the blank line. Only the data
+     * is kept; the framing around it is counted against {@link #MAX_CHUNK_FRAMING_BYTES}.
+     */
+    private static final class ChunkedBody extends BodyReader {
+        private enum State { SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER, TRAILER_LF, LAST_LF, DONE }
+
+        private State state = State.SIZE;
+        private long size;
+        private int sizeDigits;
+        private long remaining;
+        private int framingBytes;
+
+        @Override
+        int feed(ByteBuf buf, int from, int to) {
+            int i = from;
+            while (i < to && !complete()) {
+                if (state == State.DATA) {
+                    int n = (int) Math.min(remaining, to - i);
+                    keep(buf, i, n);
+                    i += n;
+                    remaining -= n;
+                    if (remaining == 0) {
+                        state = State.DATA_CR;
+                    }
+                    continue;
+                }
+                if (++framingBytes > MAX_CHUNK_FRAMING_BYTES) {
+                    cutShort();
+                    break;
+                }
+                step(buf.getByte(i++));
+            }
+            return i;
+        }
+
+        private void step(byte b) {
+            switch (state) {
+                case SIZE -> {
+                    int digit = Character.digit(b, 16);
+                    if (digit >= 0) {
+                        if (++sizeDigits > 15) {
+                            throw new HandshakeFailure("the upstream's chunk size has more than 15 hex digits");
+                        }
+                        size = size * 16 + digit;
+                    } else if (sizeDigits == 0) {
+                        throw new HandshakeFailure("the upstream's chunk size line does not start with a hex digit but "
+                                + printable(String.valueOf((char) (b & 0xff))));
+                    } else if (b == ';' || b == ' ' || b == '\t') {
+                        state = State.EXTENSION;
+                    } else {
+                        endOfSizeLine(b);
+                    }
+                }
+                case EXTENSION -> {
+                    if (b == '\r' || b == '\n') {
+                        endOfSizeLine(b);
+                    } else if (b == 0) {
+                        throw new HandshakeFailure("the upstream's chunk extension contains a NUL byte");
+                    }
+                }
+                case SIZE_LF -> {
+                    requireLf(b, "chunk size line");
+                    startChunk();
+                }
+                case DATA_CR -> {
+                    if (b == '\r') {
+                        state = State.DATA_LF;
+                    } else {
+                        requireLf(b, "chunk data");
+                        state = State.SIZE;
+                    }
+                }
+                case DATA_LF -> {
+                    requireLf(b, "chunk data");
+                    state = State.SIZE;
+                }
+                case TRAILER_START -> state = b == '\r' ? State.LAST_LF : b == '\n' ? State.DONE : State.TRAILER;
+                case TRAILER -> {
+                    if (b == '\r') {
+                        state = State.TRAILER_LF;
+                    } else if (b == '\n') {
+                        state = State.TRAILER_START;
+                    }
+                }
+                case TRAILER_LF -> {
+                    requireLf(b, "trailer line");
+                    state = State.TRAILER_START;
+                }
+                case LAST_LF -> {
+                    requireLf(b, "chunked body");
+                    state = State.DONE;
+                }
+                default -> throw new IllegalStateException("no byte is read in state " + state);
+            }
+        }
+
+        private void endOfSizeLine(byte b) {
+            if (b == '\r') {
+                state = State.SIZE_LF;
+            } else if (b == '\n') {
+                startChunk();
+            } else {
+                throw new HandshakeFailure("the upstream's chunk size line has "
+                        + printable(String.valueOf((char) (b & 0xff))) + " after its size");
+            }
+        }
+
+        private void startChunk() {
+            remaining = size;
+            size = 0;
+            sizeDigits = 0;
+            state = remaining == 0 ? State.TRAILER_START : State.DATA;
+        }
+
+        private static void requireLf(byte b, String where) {
+            if (b != '\n') {
+                throw new HandshakeFailure("the upstream's " + where + " is not followed by CRLF");
+            }
+        }
+
+        @Override
+        boolean complete() {
+            return state == State.DONE || cut();
+        }
+    }
+}
