@@ -1,5 +1,7 @@
 package dev.moat.core.content;
 
+import dev.moat.core.Ascii;
+
 import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -228,7 +230,7 @@ public final class LinkNormaliser {
         for (int k = 0; k < raw.length(); k++) {
             char c = raw.charAt(k);
             if (c == '%' && k + 2 < raw.length()) {
-                int v = hex(raw.charAt(k + 1)) << 4 | hex(raw.charAt(k + 2));
+                int v = Ascii.hexDigit(raw.charAt(k + 1)) << 4 | Ascii.hexDigit(raw.charAt(k + 2));
                 if (v >= 0 && (isAsciiAlnum(v) || v == '-' || v == '.')) {
                     c = (char) v;
                     k += 2;
@@ -350,8 +352,8 @@ public final class LinkNormaliser {
         for (int k = 0; k < s.length(); k++) {
             char c = s.charAt(k);
             if (c == '%') {
-                int h1 = k + 1 < s.length() ? hex(s.charAt(k + 1)) : -1;
-                int h2 = k + 2 < s.length() ? hex(s.charAt(k + 2)) : -1;
+                int h1 = k + 1 < s.length() ? Ascii.hexDigit(s.charAt(k + 1)) : -1;
+                int h2 = k + 2 < s.length() ? Ascii.hexDigit(s.charAt(k + 2)) : -1;
                 if (h1 >= 0 && h2 >= 0) {
                     int v = h1 << 4 | h2;
                     if (isUnreserved(v)) {
@@ -403,18 +405,5 @@ public final class LinkNormaliser {
         int t = Character.getType(cp);
         return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK
                 || t == Character.ENCLOSING_MARK;
-    }
-
-    private static int hex(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 }

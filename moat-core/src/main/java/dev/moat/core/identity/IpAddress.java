@@ -1,5 +1,7 @@
 package dev.moat.core.identity;
 
+import dev.moat.core.Ascii;
+
 import java.util.Objects;
 
 /**
@@ -396,7 +398,7 @@ public final class IpAddress implements Comparable<IpAddress> {
             int start = i;
             int group = 0;
             while (i < to && i - start < 5) {
-                int d = hexValue(s.charAt(i));
+                int d = Ascii.hexDigit(s.charAt(i));
                 if (d < 0) {
                     break;
                 }
@@ -490,19 +492,6 @@ public final class IpAddress implements Comparable<IpAddress> {
 
     private static boolean isDigit(char c) {
         return c >= '0' && c <= '9';
-    }
-
-    private static int hexValue(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     // ---- formatting ----

@@ -1,6 +1,7 @@
 package dev.moat.server.gateway;
 
 import com.fasterxml.jackson.core.JsonPointer;
+import dev.moat.core.Ascii;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -404,7 +405,7 @@ final class PointerReader {
                 char e = s.charAt(i + 1);
                 if (e == 'u') {
                     for (int k = i + 2; k < i + 6; k++) {
-                        if (k >= n || hex(s.charAt(k)) < 0) {
+                        if (k >= n || Ascii.hexDigit(s.charAt(k)) < 0) {
                             throw new IOException("a \\u escape needs four hex digits at " + k);
                         }
                     }
@@ -434,19 +435,6 @@ final class PointerReader {
         return (int) (span >>> 32);
     }
 
-    private static int hex(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    }
-
     /** The decoded content of a checked string from {@code start} to its closing quote at {@code end}. */
     private static String decode(String s, int start, int end) {
         int slash = start;
@@ -474,8 +462,8 @@ final class PointerReader {
                 case 'r' -> b.append('\r');
                 case 't' -> b.append('\t');
                 case 'u' -> {
-                    b.append((char) (hex(s.charAt(i + 2)) << 12 | hex(s.charAt(i + 3)) << 8
-                            | hex(s.charAt(i + 4)) << 4 | hex(s.charAt(i + 5))));
+                    b.append((char) (Ascii.hexDigit(s.charAt(i + 2)) << 12 | Ascii.hexDigit(s.charAt(i + 3)) << 8
+                            | Ascii.hexDigit(s.charAt(i + 4)) << 4 | Ascii.hexDigit(s.charAt(i + 5))));
                     i += 4;
                 }
                 default -> b.append(e); // " \ /
