@@ -4,7 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CodingErrorAction;
@@ -55,8 +58,26 @@ final class WsFrames {
      * come from elsewhere, so that attack does not apply here.
      */
     static ByteBuf client(ByteBufAllocator alloc, int opcode, boolean fin, byte[] payload) {
-        return client(alloc, opcode, fin, Unpooled.wrappedBuffer(payload));
+        // masked in a plain array, eight bytes at a time, then copied into the buffer in one go:
+        // cheaper than a ByteBuf write per eight bytes, each with its bounds and liveness checks
+        int length = payload.length;
+        ByteBuf out = header(alloc, opcode, fin, length, true);
+        int key = ThreadLocalRandom.current().nextInt();
+        out.writeInt(key);
+        byte[] masked = new byte[length];
+        long key8 = (key & 0xFFFFFFFFL) << 32 | (key & 0xFFFFFFFFL);
+        int i = 0;
+        for (int end8 = length & ~7; i < end8; i += 8) {
+            LONGS.set(masked, i, (long) LONGS.get(payload, i) ^ key8);
+        }
+        for (; i < length; i++) {
+            masked[i] = (byte) (payload[i] ^ (key >>> (24 - 8 * (i & 3))));
+        }
+        out.writeBytes(masked);
+        return out;
     }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** A client-to-server frame, masked with a fresh random key. Does not consume payload. */
     static ByteBuf client(ByteBufAllocator alloc, int opcode, boolean fin, ByteBuf payload) {
