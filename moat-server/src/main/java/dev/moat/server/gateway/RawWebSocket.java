@@ -80,6 +80,7 @@ final class RawWebSocket {
     private ByteBuf fragments;
     private int fragmentsOpcode;
 
+    private boolean failed;
     private boolean closeSent;
     private boolean closeReceived;
     private boolean tcpClosed;
@@ -203,8 +204,8 @@ final class RawWebSocket {
             io.netty.util.ReferenceCountUtil.release(message);
             return;
         }
-        if (tcpClosed || closeReceived) {
-            in.release();
+        if (failed || tcpClosed || closeReceived) {
+            in.release(); // after a close frame or a protocol error nothing more is read
             return;
         }
         try {
@@ -305,12 +306,19 @@ final class RawWebSocket {
         socket.close();
     }
 
+    /**
+     * The peer broke the protocol: the owner is told (it closes with {@code code}, which sends the
+     * close frame), and the connection is dropped once that frame is out (RFC 6455 7.1.7: fail the
+     * connection, do not wait for an answer that could not be parsed).
+     */
     private void protocolError(short code, String reason) {
+        failed = true;
         releaseFragments();
         errorHandler.handle(code, reason);
         if (!closeSent) {
             close(code, reason);
         }
+        socket.close();
     }
 
     private void onTcpClosed() {
