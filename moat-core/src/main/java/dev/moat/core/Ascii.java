@@ -2,7 +2,7 @@ package dev.moat.core;
 
 /**
  * Character classes of the ASCII formats Moat parses (JSON escapes, percent-encoding, IPv6
- * groups), where {@link Character#digit} would also take other scripts' digits.
+ * groups, HTTP header names), where {@link Character#digit} would also take other scripts' digits.
  */
 public final class Ascii {
     private Ascii() {
@@ -20,5 +20,11 @@ public final class Ascii {
             return c - 'A' + 10;
         }
         return -1;
+    }
+
+    /** An RFC 9110 token character: an ASCII letter or digit, or one of {@code !#$%&'*+-.^_`|~}. */
+    public static boolean isTokenChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 }

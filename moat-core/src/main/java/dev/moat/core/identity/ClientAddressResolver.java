@@ -1,5 +1,7 @@
 package dev.moat.core.identity;
 
+import dev.moat.core.Ascii;
+
 import java.util.Collection;
 import java.util.List;
 import java.util.ListIterator;
@@ -253,7 +255,7 @@ public final class ClientAddressResolver {
                 continue;
             }
             int nameStart = i;
-            while (i < to && isTchar(value.charAt(i))) {
+            while (i < to && Ascii.isTokenChar(value.charAt(i))) {
                 i++;
             }
             if (i == nameStart || i == to || value.charAt(i) != '=') {
@@ -347,10 +349,5 @@ public final class ClientAddressResolver {
 
     private static boolean isAlphaNumeric(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    }
-
-    /** RFC 9110 token character. */
-    private static boolean isTchar(char c) {
-        return isAlphaNumeric(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 }

@@ -300,7 +300,7 @@ final class RawWebSocket {
         if (!closeSent) {
             // answer with the same code (RFC 6455 5.5.1), then hang up
             closeSent = true;
-            write(frame(WsFrames.CLOSE, true, code < 0 || !WsConnection.validToSend(code)
+            write(frame(WsFrames.CLOSE, code < 0 || !WsConnection.validToSend(code)
                     ? WsFrames.closePayload(-1, null) : WsFrames.closePayload(code, "")));
         }
         socket.close();
@@ -345,15 +345,13 @@ final class RawWebSocket {
     // ---- writing ------------------------------------------------------------------------------
 
     void writeText(String text) {
-        if (!isClosed()) {
-            write(frame(WsFrames.TEXT, true, text.getBytes(StandardCharsets.UTF_8)));
-        }
+        writeMessage(WsFrames.TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A whole message of the other side (its opcode and payload as received), framed for this side. */
     void writeMessage(int opcode, byte[] payload) {
         if (!isClosed()) {
-            write(frame(opcode, true, payload));
+            write(frame(opcode, payload));
         }
     }
 
@@ -372,9 +370,7 @@ final class RawWebSocket {
     }
 
     void writePing(byte[] payload) {
-        if (!isClosed()) {
-            write(frame(WsFrames.PING, true, payload));
-        }
+        writeMessage(WsFrames.PING, payload);
     }
 
     /**
@@ -386,7 +382,7 @@ final class RawWebSocket {
             return;
         }
         closeSent = true;
-        write(frame(WsFrames.CLOSE, true, WsFrames.closePayload(code, reason)));
+        write(frame(WsFrames.CLOSE, WsFrames.closePayload(code, reason)));
         if (closeReceived) {
             socket.close();
             return;
@@ -404,8 +400,8 @@ final class RawWebSocket {
         }
     }
 
-    private ByteBuf frame(int opcode, boolean fin, byte[] payload) {
-        return serverSide ? WsFrames.server(alloc, opcode, fin, payload) : WsFrames.client(alloc, opcode, fin, payload);
+    private ByteBuf frame(int opcode, byte[] payload) {
+        return serverSide ? WsFrames.server(alloc, opcode, true, payload) : WsFrames.client(alloc, opcode, true, payload);
     }
 
     /**

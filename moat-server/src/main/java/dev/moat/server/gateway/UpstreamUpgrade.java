@@ -1,5 +1,6 @@
 package dev.moat.server.gateway;
 
+import dev.moat.core.Ascii;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
@@ -12,8 +13,6 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -63,7 +62,6 @@ final class UpstreamUpgrade {
     /** Size lines, extensions, CRLFs and trailers of a chunked body: past this the body is cut like an oversized one. */
     static final int MAX_CHUNK_FRAMING_BYTES = 64 * 1024;
 
-    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Headers this class writes itself, or that would change how the upstream frames the request. */
     private static final Set<String> OWN_HEADERS = Set.of("host", "upgrade", "connection", "sec-websocket-key",
@@ -105,7 +103,7 @@ final class UpstreamUpgrade {
         }
         // Every NetSocketInternal Vert.x makes is a ConnectionBase; its context is the one its handlers run on.
         ContextInternal ctx = ((ConnectionBase) socket).context();
-        Exchange exchange = new Exchange(vertx, socket, ctx.promise(), expectedAccept(key), offeredProtocols(headers));
+        Exchange exchange = new Exchange(vertx, socket, ctx.promise(), WsFrames.accept(key), offeredProtocols(headers));
         ctx.emit(v -> exchange.begin(request, timeoutMillis));
         return exchange.promise.future();
     }
@@ -114,16 +112,6 @@ final class UpstreamUpgrade {
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);
         return Base64.getEncoder().encodeToString(nonce);
-    }
-
-    static String expectedAccept(String key) {
-        try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            byte[] digest = sha1.digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-1, which every Java runtime must have", e);
-        }
     }
 
     private static ByteBuf requestHead(String hostHeader, String uri, List<Map.Entry<String, String>> headers,
@@ -197,9 +185,7 @@ final class UpstreamUpgrade {
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
+            if (!Ascii.isTokenChar(c)) {
                 return false;
             }
         }
