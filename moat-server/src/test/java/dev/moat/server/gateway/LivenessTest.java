@@ -39,7 +39,7 @@ class LivenessTest extends GatewayHarness {
         start(BASE.replace("ping_interval: 0", "ping_interval: 400ms\n  pong_timeout: 400ms")); // wide enough that a loaded machine finishes the handshake first
         RawSocket raw = RawSocket.open(gateway.port(), Tokens.hs256("mute"), "203.0.113.3");
         byte[] all = raw.untilClosed();
-        raw.socket.close();
+        raw.client.close();
         RawSocket.Frames frames = RawSocket.parse(all);
         assertThat(frames.pings()).isGreaterThanOrEqualTo(1);
         assertThat(frames.closeCode()).isEqualTo(1001);
@@ -92,11 +92,18 @@ class LivenessTest extends GatewayHarness {
 
     /** A WebSocket client written by hand that reads but never answers pings. */
     static final class RawSocket {
+        /**
+         * Held for the socket's whole life: Vert.x closes a client that is no longer referenced
+         * (and every connection it made) when the garbage collector finds it, which once closed
+         * this socket before a byte arrived.
+         */
+        final NetClient client;
         final NetSocket socket;
         final ByteArrayOutputStream in = new ByteArrayOutputStream();
         final CompletableFuture<byte[]> closed = new CompletableFuture<>();
 
-        private RawSocket(NetSocket socket) {
+        private RawSocket(NetClient client, NetSocket socket) {
+            this.client = client;
             this.socket = socket;
             socket.handler(b -> {
                 synchronized (in) {
@@ -121,7 +128,7 @@ class LivenessTest extends GatewayHarness {
         static RawSocket open(int port, String token, String ip) throws Exception {
             NetClient client = vertx.createNetClient();
             NetSocket s = client.connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            RawSocket r = new RawSocket(s);
+            RawSocket r = new RawSocket(client, s);
             s.write(Buffer.buffer("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                     + "Authorization: Bearer " + token + "\r\nX-Forwarded-For: " + ip + "\r\n\r\n"));
