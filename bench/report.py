@@ -702,6 +702,37 @@ def added_p99_verdict(added_us, direct_p99_us):
     return relay_verdict(added_us < 1000)
 
 
+def latency_rounds_rows(r, where):
+    """The rows of the interleaved latency rounds (LatencyPhases): the median over rounds of the added p99, and nginx's."""
+    med_added = r.get("added_p99_round_median_us")
+    if med_added is None:
+        return
+    n = r.get("latency_rounds", 0)
+    judged = added_p99_verdict(med_added, r.get("direct_round_median_p99_us", 0))
+    nm = r.get("nginx_added_p99_round_median_us")
+    if med_added >= 1000 and nm is not None and nm >= 1000 and not judged.startswith("inconclusive"):
+        # a bare proxy hop (nginx, no checks) cannot keep under the target in the same rounds either
+        judged = f"inconclusive: nginx, a bare proxy hop, adds {nm / 1000:.1f} ms in the same rounds, so the machine, not the gateway, set the tail"
+    w(f"| added p99{where}, median over {n:.0f} interleaved rounds of (gateway p99 − direct p99); "
+      f"rounds under 1 ms: {r.get('added_p99_rounds_under_1ms', 0):.0f} of {n:.0f} | {med_added / 1000:.3f} ms | < 1 ms | {judged} |")
+    if nm is not None:
+        w(f"| nginx's added p99, the same median, for comparison | {nm / 1000:.3f} ms | | |")
+
+
+def steal_line(r):
+    """What the hypervisor took from the cores during each side's latency rounds (/proc/stat steal)."""
+    if r.get("gateway_steal_ms") is None:
+        return
+    sides = [f"{r.get('direct_steal_ms', 0):,.0f} ms during the direct rounds",
+             f"{r.get('gateway_steal_ms', 0):,.0f} ms during the gateway's"]
+    if r.get("nginx_steal_ms") is not None:
+        sides.append(f"{r.get('nginx_steal_ms', 0):,.0f} ms during nginx's")
+    w("")
+    w("Time the hypervisor took from this guest's cores (steal, /proc/stat, both cores) while the latency")
+    w("rounds ran: " + ", ".join(sides) + ". Each side had the same wall time; a")
+    w("stolen stretch of a few ms on a core in the path lands in that side's tail.")
+
+
 gw = results("gateway")
 w("## Gateway: WebSocket relay against a direct connection (`GatewayRelay`)")
 w("")
@@ -711,7 +742,7 @@ w("`ws_message` limited per user and per address at a rate so high that every fr
 w("and every frame a chat message (`messages` extractor) whose text goes through the content")
 w("checks (a block filter). Everything runs in one JVM on this machine's 2 cores: the clients, the")
 w("gateway and the echo server share them, so a relay that does twice the WebSocket work of a")
-w("direct connection cannot reach the direct rate when the cores are the limit. Phases run direct,")
+w("direct connection cannot reach the direct rate when the cores are the limit. Throughput phases run direct,")
 w("gateway, (nginx, nginx,) gateway, direct, where nginx is a plain WebSocket reverse proxy (one worker,")
 w("`proxy_http_version 1.1` with Upgrade, no checks) to the same upstream: the cost of a bare proxy")
 w("hop, run when nginx is installed; it is another process, so its row has no CPU per message.")
@@ -721,7 +752,10 @@ w("time per echoed frame, which other sessions' load changes less than the rate,
 w("the process allocated per echoed frame, which it does not change at all. **Latency**: open loop")
 w("at a fixed total rate, paced by a thread of its own that never waits for an echo (so a stalled")
 w("gateway cannot hold the sender back), each frame stamped with the instant it was handed to its")
-w("socket; percentiles of every round trip of both phases of a side. How late the pacer itself")
+w("socket. The latency phases run as 10 interleaved rounds (direct, gateway, nginx, then backwards),")
+w("each side a tenth of its time per round: percentiles of every round trip of a side, and the")
+w("median over rounds of each round's added p99, which a few-millisecond stall of one core by the")
+w("hypervisor moves only when it lands on the gateway's round. How late the pacer itself")
 w("woke is reported apart (pacer lag): it is the harness, not the path. Earlier runs paced each")
 w("connection on a 1 ms Vert.x timer and stamped the instant a frame was due; on the NIO transport")
 w("the timer's wait is rounded up to whole milliseconds, so most of their 2 ms direct median was")
@@ -762,6 +796,8 @@ if gw:
     if gn is not None:
         w(f"| relayed msg/s ÷ nginx-proxied msg/s (peer, no target) | {gn:.2f}× | | {'Moat wins' if gn >= 1 else '**Moat loses**'} |")
         w(f"| nginx's added p99 (nginx p99 − direct p99), for comparison | {gw.get('nginx_added_p99_us', 0) / 1000:.2f} ms | | |")
+    latency_rounds_rows(gw, "")
+    steal_line(gw)
     refused = gw.get("gateway_frames_refused", 0)
     w("")
     w(f"Frames the gateway refused instead of relaying: {refused:.0f} (must be 0: the limits always admit).")
@@ -850,6 +886,10 @@ if gp:
     gn = gp.get("gateway_to_nginx_throughput_ratio")
     if gn is not None:
         w(f"| relayed msg/s ÷ nginx-proxied msg/s, both pinned (peer, no target) | {gn:.2f}× | | {'Moat wins' if gn >= 1 else '**Moat loses**'} |")
+        if gp.get("nginx_added_p99_us") is not None:
+            w(f"| nginx's added p99 (nginx p99 − direct p99), pinned, for comparison | {gp.get('nginx_added_p99_us', 0) / 1000:.3f} ms | | |")
+    latency_rounds_rows(gp, ", gateway pinned")
+    steal_line(gp)
     w("")
     w(f"Frames the gateway refused instead of relaying: {gp.get('gateway_frames_refused', 0):.0f} (must be 0).")
 else:

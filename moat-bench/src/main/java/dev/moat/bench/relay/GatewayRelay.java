@@ -21,9 +21,10 @@ import java.util.Map;
  * state), a required HS256 JWT per connection, {@code ws_message} limited per user and per
  * address at a rate so high that every frame is admitted, every frame a chat message
  * ({@code messages} extractor) so the content checks (a block filter) run on its text. The
- * clients are the same code for both paths. Phases run in the order direct, gateway, gateway,
- * direct, so a drift in the machine's load hits both sides alike; each side's figure is the mean
- * of its two phases (throughput) or the percentiles of its two phases' samples together (latency).
+ * clients are the same code for both paths. Throughput phases run in the order direct, gateway,
+ * gateway, direct, so a drift in the machine's load hits both sides alike, and each side's figure
+ * is the mean of its two phases; latency runs in interleaved rounds ({@link LatencyPhases}), and
+ * each side's percentiles are of all its rounds' samples together, beside the median over rounds.
  *
  * <pre>java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.GatewayRelay
  *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
@@ -122,18 +123,10 @@ public final class GatewayRelay {
             double dCpu = (d1.cpuMicrosPerMessage() + d2.cpuMicrosPerMessage()) / 2;
             double gCpu = (g1.cpuMicrosPerMessage() + g2.cpuMicrosPerMessage()) / 2;
 
-            LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), phaseMillis);
-            long[] dl = merged(lat.direct1().rtts(), lat.direct2().rtts());
-            long[] gl = merged(lat.gateway1().rtts(), lat.gateway2().rtts());
-            RelayClients.Latency ld1 = lat.direct1();
-            RelayClients.Latency ld2 = lat.direct2();
-            RelayClients.Latency lg1 = lat.gateway1();
-            RelayClients.Latency lg2 = lat.gateway2();
-            System.out.printf("latency phases (p50/p99 us): direct %.0f/%.0f, %.0f/%.0f; gateway %.0f/%.0f, %.0f/%.0f%n",
-                    micros(pct(ld1.rtts(), 50)), micros(pct(ld1.rtts(), 99)), micros(pct(ld2.rtts(), 50)),
-                    micros(pct(ld2.rtts(), 99)), micros(pct(lg1.rtts(), 50)), micros(pct(lg1.rtts(), 99)),
-                    micros(pct(lg2.rtts(), 50)), micros(pct(lg2.rtts(), 99)));
-            long[] lag = merged(merged(ld1.pacerLag(), ld2.pacerLag()), merged(lg1.pacerLag(), lg2.pacerLag()));
+            LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), 2 * phaseMillis);
+            long[] dl = lat.direct().rtts();
+            long[] gl = lat.gateway().rtts();
+            long[] lag = merged(lat.direct().pacerLag(), lat.gateway().pacerLag());
             Gateway.Stats stats = gateway.stats();
             System.out.println("gateway stats: " + stats);
             System.out.println();
@@ -160,7 +153,7 @@ public final class GatewayRelay {
             System.out.printf("RESULT pacer_lag_p50_us %.1f%n", micros(pct(lag, 50)));
             System.out.printf("RESULT pacer_lag_p99_us %.1f%n", micros(pct(lag, 99)));
             if (viaNginx != null) {
-                long[] nl = merged(lat.nginx1().rtts(), lat.nginx2().rtts());
+                long[] nl = lat.nginx().rtts();
                 double n = (n1.perSecond() + n2.perSecond()) / 2;
                 System.out.printf("throughput (msg/s echoed): nginx %.0f, %.0f%n", n1.perSecond(), n2.perSecond());
                 System.out.printf("RESULT nginx_msgs_per_second %.0f%n", n);
@@ -174,6 +167,7 @@ public final class GatewayRelay {
             }
             System.out.printf("RESULT added_p50_us %.1f%n", micros(pct(gl, 50) - pct(dl, 50)));
             System.out.printf("RESULT added_p99_us %.1f%n", micros(pct(gl, 99) - pct(dl, 99)));
+            lat.printRounds();
             System.out.printf("RESULT gateway_frames_refused %d%n", stats.framesRefused() + through.errors());
         } finally {
             RelayClients.closeAll(direct, through, viaNginx, nginx);

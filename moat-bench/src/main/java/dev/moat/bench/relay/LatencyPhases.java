@@ -1,20 +1,133 @@
 package dev.moat.bench.relay;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
- * The open-loop latency phases both relay benchmarks run, in this order so that drift of the
- * machine hits every side alike: direct, gateway, nginx, nginx, gateway, direct (the nginx phases
- * only when nginx runs; null otherwise).
+ * The open-loop latency phases both relay benchmarks run: {@value #ROUNDS} interleaved rounds, each
+ * a short phase of every side (direct, gateway, nginx when it runs), forwards in even rounds and
+ * backwards in odd ones, so that drift of the machine hits every side alike.
+ *
+ * <p>Why rounds. This machine is a guest: its hypervisor takes a core away for milliseconds at a
+ * time (steal), and a stall of a few milliseconds in one long phase moves that phase's p99 by
+ * more than the 1 ms being asked about. Short interleaved rounds put the sides a second apart,
+ * and the median over rounds of (gateway p99 − direct p99) is what the gateway adds when a stall
+ * did not happen to land on one side only. The pooled percentiles (every round trip of a side)
+ * are reported as before; the steal of each side's rounds, from /proc/stat, says how much of a
+ * pooled tail the hypervisor made.
  */
-record LatencyPhases(RelayClients.Latency direct1, RelayClients.Latency gateway1, RelayClients.Latency nginx1,
-                     RelayClients.Latency nginx2, RelayClients.Latency gateway2, RelayClients.Latency direct2) {
+record LatencyPhases(Side direct, Side gateway, Side nginx) {
+    static final int ROUNDS = 10;
+
+    /** One side's rounds, in order, and the time the hypervisor stole from all cores while they ran (ms; -1 unknown). */
+    record Side(List<RelayClients.Latency> rounds, long stealMillis) {
+        /** Every round trip of every round, sorted (ns). */
+        long[] rtts() {
+            return merged(rounds.stream().map(RelayClients.Latency::rtts).toList());
+        }
+
+        /** How late the pacer woke, every round, sorted (ns). */
+        long[] pacerLag() {
+            return merged(rounds.stream().map(RelayClients.Latency::pacerLag).toList());
+        }
+
+        long roundP99(int round) {
+            return GatewayRelay.pct(rounds.get(round).rtts(), 99);
+        }
+    }
+
+    /**
+     * Runs {@value #ROUNDS} rounds; each side gets {@code millisPerSide} in all ({@code viaNginx}
+     * may be null: no nginx side).
+     */
     static LatencyPhases run(RelayClients direct, RelayClients through, RelayClients viaNginx, int rate,
-                             long phaseMillis) throws Exception {
-        RelayClients.Latency d1 = direct.latency(rate, phaseMillis);
-        RelayClients.Latency g1 = through.latency(rate, phaseMillis);
-        RelayClients.Latency n1 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
-        RelayClients.Latency n2 = viaNginx == null ? null : viaNginx.latency(rate, phaseMillis);
-        RelayClients.Latency g2 = through.latency(rate, phaseMillis);
-        RelayClients.Latency d2 = direct.latency(rate, phaseMillis);
-        return new LatencyPhases(d1, g1, n1, n2, g2, d2);
+                             long millisPerSide) throws Exception {
+        long roundMillis = Math.max(200, millisPerSide / ROUNDS);
+        List<RelayClients> sides = new ArrayList<>(List.of(direct, through));
+        if (viaNginx != null) {
+            sides.add(viaNginx);
+        }
+        List<List<RelayClients.Latency>> rounds = new ArrayList<>();
+        long[] steal = new long[sides.size()];
+        for (int s = 0; s < sides.size(); s++) {
+            rounds.add(new ArrayList<>());
+        }
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int k = 0; k < sides.size(); k++) {
+                int s = r % 2 == 0 ? k : sides.size() - 1 - k;
+                long before = Steal.millis();
+                rounds.get(s).add(sides.get(s).latency(rate, roundMillis));
+                long after = Steal.millis();
+                steal[s] = before < 0 || after < 0 || steal[s] < 0 ? -1 : steal[s] + after - before;
+            }
+        }
+        return new LatencyPhases(new Side(rounds.get(0), steal[0]), new Side(rounds.get(1), steal[1]),
+                viaNginx == null ? null : new Side(rounds.get(2), steal[2]));
+    }
+
+    /** The median over rounds of (this side's p99 − the direct side's p99), in ns. */
+    long medianAddedP99(Side side) {
+        long[] added = new long[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            added[r] = side.roundP99(r) - direct.roundP99(r);
+        }
+        return median(added);
+    }
+
+    /** The median over rounds of the direct side's p99, in ns. */
+    long medianDirectP99() {
+        long[] p = new long[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            p[r] = direct.roundP99(r);
+        }
+        return median(p);
+    }
+
+    /** In how many rounds this side added less than {@code nanos} to the direct side's p99. */
+    int roundsAddingUnder(Side side, long nanos) {
+        int n = 0;
+        for (int r = 0; r < ROUNDS; r++) {
+            if (side.roundP99(r) - direct.roundP99(r) < nanos) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The RESULT lines of the rounds: medians, rounds under 1 ms, and each side's steal. */
+    void printRounds() {
+        System.out.printf("RESULT latency_rounds %d%n", ROUNDS);
+        System.out.printf("RESULT direct_round_median_p99_us %.1f%n", medianDirectP99() / 1000.0);
+        System.out.printf("RESULT added_p99_round_median_us %.1f%n", medianAddedP99(gateway) / 1000.0);
+        System.out.printf("RESULT added_p99_rounds_under_1ms %d%n", roundsAddingUnder(gateway, 1_000_000));
+        System.out.printf("RESULT direct_steal_ms %d%n", direct.stealMillis());
+        System.out.printf("RESULT gateway_steal_ms %d%n", gateway.stealMillis());
+        if (nginx != null) {
+            System.out.printf("RESULT nginx_added_p99_round_median_us %.1f%n", medianAddedP99(nginx) / 1000.0);
+            System.out.printf("RESULT nginx_steal_ms %d%n", nginx.stealMillis());
+        }
+        StringBuilder line = new StringBuilder("latency rounds, p99 us (direct/gateway");
+        line.append(nginx == null ? "):" : "/nginx):");
+        for (int r = 0; r < ROUNDS; r++) {
+            line.append(' ').append(direct.roundP99(r) / 1000).append('/').append(gateway.roundP99(r) / 1000);
+            if (nginx != null) {
+                line.append('/').append(nginx.roundP99(r) / 1000);
+            }
+        }
+        System.out.println(line);
+    }
+
+    private static long median(long[] values) {
+        long[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    private static long[] merged(List<long[]> parts) {
+        long[] all = parts.stream().flatMapToLong(Arrays::stream).toArray();
+        Arrays.sort(all);
+        return all;
     }
 }

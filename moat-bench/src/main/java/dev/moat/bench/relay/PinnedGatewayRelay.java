@@ -20,8 +20,8 @@ import java.util.function.IntFunction;
  * chat server: this JVM (the clients and the echo upstream) is meant to run under
  * {@code taskset -c 1}, and it starts Moat's gateway as a separate process ({@link GatewayProcess},
  * the same YAML as {@link GatewayRelay}) under {@code taskset -c 0}, and nginx, when
- * {@code MOAT_RELAY_NGINX} names it, under the same {@code taskset -c 0}. Phases run direct,
- * gateway, (nginx, nginx,) gateway, direct, closed loop then open loop, as in {@link GatewayRelay}
+ * {@code MOAT_RELAY_NGINX} names it, under the same {@code taskset -c 0}. Throughput phases run direct,
+ * gateway, (nginx, nginx,) gateway, direct, then interleaved latency rounds ({@link LatencyPhases}), as in {@link GatewayRelay}
  * (the gateway with no checks: after each gateway phase and before the second, closed loop only).
  *
  * <p>What it answers: whether the gateway keeps up with the traffic its own core is given, not
@@ -92,30 +92,31 @@ public final class PinnedGatewayRelay {
             System.out.printf("gateway process CPU per message (us): %.1f, %.1f; share of its core: %.2f, %.2f%n",
                     g1.otherCpuMicrosPerMessage(), g2.otherCpuMicrosPerMessage(), g1.otherCoreShare(), g2.otherCoreShare());
 
-            LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), phaseMillis);
+            LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), 2 * phaseMillis);
 
             long refused = gw.refused();
             System.out.println();
             System.out.printf("RESULT connections %d%n", run.connections());
             System.out.printf("RESULT window %d%n", run.window());
             System.out.printf("RESULT gateway_cpu %s%n", cpu);
-            side("direct", d1, d2, lat.direct1(), lat.direct2());
-            side("gateway", g1, g2, lat.gateway1(), lat.gateway2());
+            side("direct", d1, d2, lat.direct());
+            side("gateway", g1, g2, lat.gateway());
             double d = (d1.perSecond() + d2.perSecond()) / 2;
             double g = (g1.perSecond() + g2.perSecond()) / 2;
             System.out.printf("RESULT throughput_ratio %.3f%n", g / d);
-            long[] dl = GatewayRelay.merged(lat.direct1().rtts(), lat.direct2().rtts());
-            long[] gl = GatewayRelay.merged(lat.gateway1().rtts(), lat.gateway2().rtts());
+            long[] dl = lat.direct().rtts();
+            long[] gl = lat.gateway().rtts();
             System.out.printf("RESULT latency_rate_per_second %d%n", run.rate());
             System.out.printf("RESULT added_p50_us %.1f%n", (GatewayRelay.pct(gl, 50) - GatewayRelay.pct(dl, 50)) / 1000.0);
             System.out.printf("RESULT added_p99_us %.1f%n", (GatewayRelay.pct(gl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
             if (viaNginx != null) {
-                side("nginx", n1, n2, lat.nginx1(), lat.nginx2());
+                side("nginx", n1, n2, lat.nginx());
                 double n = (n1.perSecond() + n2.perSecond()) / 2;
                 System.out.printf("RESULT gateway_to_nginx_throughput_ratio %.3f%n", g / n);
-                long[] nl = GatewayRelay.merged(lat.nginx1().rtts(), lat.nginx2().rtts());
+                long[] nl = lat.nginx().rtts();
                 System.out.printf("RESULT nginx_added_p99_us %.1f%n", (GatewayRelay.pct(nl, 99) - GatewayRelay.pct(dl, 99)) / 1000.0);
             }
+            lat.printRounds();
             System.out.printf("RESULT gateway_frames_refused %d%n", refused + through.errors());
             // throughput only: the open-loop latency phases stay with the gateway as deployed
             System.out.printf("RESULT nochecks_msgs_per_second %.0f%n", (b1.perSecond() + b2.perSecond()) / 2);
@@ -178,7 +179,7 @@ public final class PinnedGatewayRelay {
 
     /** One path's RESULT lines: the mean rate of its two closed-loop phases, CPU per message, percentiles of both open-loop phases. */
     private static void side(String name, RelayClients.Throughput a, RelayClients.Throughput b,
-                             RelayClients.Latency la, RelayClients.Latency lb) {
+                             LatencyPhases.Side latency) {
         System.out.printf("RESULT %s_msgs_per_second %.0f%n", name, (a.perSecond() + b.perSecond()) / 2);
         System.out.printf("RESULT %s_client_cpu_us_per_msg %.2f%n", name, (a.cpuMicrosPerMessage() + b.cpuMicrosPerMessage()) / 2);
         if (!Double.isNaN(a.otherCpuMicrosPerMessage())) {
@@ -186,13 +187,13 @@ public final class PinnedGatewayRelay {
                     (a.otherCpuMicrosPerMessage() + b.otherCpuMicrosPerMessage()) / 2);
             System.out.printf("RESULT %s_core_share %.2f%n", name, (a.otherCoreShare() + b.otherCoreShare()) / 2);
         }
-        long[] s = GatewayRelay.merged(la.rtts(), lb.rtts());
+        long[] s = latency.rtts();
         System.out.printf("RESULT %s_samples %d%n", name, s.length);
         System.out.printf("RESULT %s_p50_us %.1f%n", name, GatewayRelay.pct(s, 50) / 1000.0);
         System.out.printf("RESULT %s_p99_us %.1f%n", name, GatewayRelay.pct(s, 99) / 1000.0);
         System.out.printf("RESULT %s_p999_us %.1f%n", name, GatewayRelay.pct(s, 99.9) / 1000.0);
         System.out.printf("RESULT %s_max_us %.1f%n", name, s.length == 0 ? 0 : s[s.length - 1] / 1000.0);
-        long[] lag = GatewayRelay.merged(la.pacerLag(), lb.pacerLag());
+        long[] lag = latency.pacerLag();
         System.out.printf("RESULT %s_pacer_lag_p99_us %.1f%n", name, GatewayRelay.pct(lag, 99) / 1000.0);
     }
 
