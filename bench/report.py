@@ -98,7 +98,7 @@ w(f"the raw output it keeps in [`{rel}/`]({rel}/); do not edit it by hand.")
 w("")
 w("## Machine and run")
 w("")
-for k in ("date_utc", "nproc", "cpu", "memory_mb", "kernel", "clocksource", "jdk", "jvm", "git", "jmh_time",
+for k in ("date_utc", "nproc", "cpu", "memory_mb", "kernel", "clocksource", "cpuidle", "guest_halt_poll_ns", "jdk", "jvm", "git", "jmh_time",
           "load_at_start", "load_at_end", "elapsed_seconds", "waited_for_quiet_seconds"):
     if k in machine:
         w(f"- {k}: `{machine[k]}`")
@@ -109,6 +109,17 @@ w(f"every step is in [`{rel}/load.txt`]({rel}/load.txt). Throughput is millions 
 w("summed over all threads (JMH ops/µs). A ratio is Moat ÷ peer: above 1 Moat is faster (or, for")
 w("memory, bigger). Timing is never asserted in a test.")
 w("")
+hp = machine.get("guest_halt_poll_ns")
+if hp:
+    w("This machine is a virtual machine guest. `guest_halt_poll_ns` is how long its idle vCPU polls for")
+    w("work before it halts; a halted vCPU is woken by the host, which costs tens to hundreds of microseconds")
+    w("on a busy host, paid at every hand-off between processes or threads that wait (the HTTP, Redis and")
+    w("gateway steps, by Moat and its peers alike). The kernel's default is 200000 ns; this machine ships 0;")
+    w("`GUEST_HALT_POLL_NS` sets it for a run. The Redis step with it off and on, 2 minutes apart, is kept in")
+    w("[`bench/results/2026-11-21T2010Z-redis-halt-poll/`](bench/results/2026-11-21T2010Z-redis-halt-poll/):")
+    w("Moat's event-loop checks on 10,000 keys went from 13.0k/s to 44.4k/s, bucket4j's better form from")
+    w("16.5k/s to 30.4k/s, redis-benchmark from 27.7k/s to 26.8k/s (a C client with one connection per caller: nothing to wake).")
+    w("")
 loads = [float(m.group(1)) for m in re.finditer(r" load (\d+\.\d+) ", read("load.txt"))]
 # steal per step, from the /proc/stat ticks run.sh writes at each step's start and end
 steal_marks = {}

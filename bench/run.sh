@@ -10,6 +10,7 @@
 #   STEPS=redis REDIS_SECONDS=1 bench/run.sh          # only the Redis step, shorter
 #
 #   STEPS=http bench/run.sh      # only the HTTP step (builds moat-server/target/moat.jar and benchmarks.jar)
+#   GUEST_HALT_POLL_NS=200000 bench/run.sh   # the guest's idle halt-polling for the run (see below)
 #
 # Needs: JDK 17, Maven with the dependencies in ~/.m2 (offline), python3 (report, free port); the http
 # step also needs wrk, taskset and curl, and installs nginx with apt-get when it is missing; the redis
@@ -18,6 +19,21 @@
 # the load average is recorded before and after every step, and the raw output is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The guest's halt-polling (cpuidle-haltpoll): how long an idle vCPU polls for work before it
+# halts. A halted vCPU of a virtual machine is woken by the host, which on a busy host takes tens to
+# hundreds of microseconds; every benchmark here whose processes hand messages to each other (the
+# HTTP, Redis and gateway steps) pays that on each hand-off, peer and Moat alike. The kernel's default
+# is 200000 ns; this machine ships 0. GUEST_HALT_POLL_NS sets it for the run (root only) and puts the
+# old value back on exit; machine.txt records what the run had, either way.
+HALT_POLL=/sys/module/haltpoll/parameters/guest_halt_poll_ns
+HALT_POLL_BEFORE=$(cat "$HALT_POLL" 2>/dev/null || echo none)
+restore_halt_poll() { if [ -n "${GUEST_HALT_POLL_NS:-}" ]; then echo "$HALT_POLL_BEFORE" > "$HALT_POLL"; fi; }
+if [ -n "${GUEST_HALT_POLL_NS:-}" ]; then
+  [ -w "$HALT_POLL" ] || { echo "GUEST_HALT_POLL_NS: $HALT_POLL is not writable here (needs root and cpuidle-haltpoll)"; exit 1; }
+  echo "$GUEST_HALT_POLL_NS" > "$HALT_POLL"
+fi
+trap restore_halt_poll EXIT
 
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 OUT=bench/results/$STAMP
@@ -81,6 +97,8 @@ main() {
   echo "memory_mb: $(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo)"
   echo "kernel: $(uname -sr)"
   echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
+  echo "cpuidle: $(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo unknown)"
+  echo "guest_halt_poll_ns: $(cat "$HALT_POLL" 2>/dev/null || echo none) (machine's own: $HALT_POLL_BEFORE)"
   echo "jdk: $(java -version 2>&1 | sed -n 2p)"
   echo "jvm: $(java -version 2>&1 | sed -n 3p)"
   echo "maven: $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')"
@@ -176,7 +194,7 @@ redis_bench() {
 }
 if wanted redis; then
   quiet redis
-  trap stop_redis EXIT
+  trap 'stop_redis; restore_halt_poll' EXIT
   redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   redis_dir=$(mktemp -d "$TMPBASE/moat-bench-redis.XXXXXX")
   redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$redis_dir" \
@@ -208,7 +226,7 @@ if wanted redis; then
   done
   redis-cli -p "$redis_port" info commandstats > "$OUT/redis-commandstats.txt" 2>&1 || true
   stop_redis
-  trap - EXIT
+  trap restore_halt_poll EXIT
   done_step redis
 fi
 # ---- end of 7 ---------------------------------------------------------------------------------------
