@@ -37,7 +37,8 @@ import java.util.function.IntFunction;
  *
  * <pre>taskset -c 1 java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.PinnedGatewayRelay
  *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
- * {@code -Dmoat.relay.gatewayCpu=0} names the gateway's core.
+ * {@code -Dmoat.relay.gatewayCpu=0} names the gateway's core; {@code -Dmoat.relay.latencyNoChecks=true} runs
+ * the latency rounds through the no-check gateway (its RESULT lines keep the gateway's names).
  */
 public final class PinnedGatewayRelay {
     private PinnedGatewayRelay() {
@@ -92,7 +93,10 @@ public final class PinnedGatewayRelay {
             System.out.printf("gateway process CPU per message (us): %.1f, %.1f; share of its core: %.2f, %.2f%n",
                     g1.otherCpuMicrosPerMessage(), g2.otherCpuMicrosPerMessage(), g1.otherCoreShare(), g2.otherCoreShare());
 
-            LatencyPhases lat = LatencyPhases.run(direct, through, viaNginx, run.rate(), 2 * phaseMillis);
+            // -Dmoat.relay.latencyNoChecks=true: the latency rounds through the no-check gateway instead
+            // (for finding where a tail comes from: the relay, or the checks)
+            RelayClients latencyVia = Boolean.getBoolean("moat.relay.latencyNoChecks") ? throughBare : through;
+            LatencyPhases lat = LatencyPhases.run(direct, latencyVia, viaNginx, run.rate(), 2 * phaseMillis);
 
             long refused = gw.refused();
             System.out.println();
