@@ -724,7 +724,9 @@ def latency_rounds_rows(r, where):
     if med_added >= 1000 and nm is not None and nm >= 1000 and not judged.startswith("inconclusive"):
         # a bare proxy hop (nginx, no checks) cannot keep under the target in the same rounds either
         judged = f"inconclusive: nginx, a bare proxy hop, adds {nm / 1000:.1f} ms in the same rounds, so the machine, not the gateway, set the tail"
-    w(f"| added p99{where}, median over {n:.0f} interleaved rounds of (gateway p99 − direct p99); "
+    warm = r.get("latency_warm_up_ms")
+    warm_text = f", after an uncounted warm-up of {warm / 1000:.0f} s per side" if warm else ""
+    w(f"| added p99{where}, median over {n:.0f} interleaved rounds{warm_text} of (gateway p99 − direct p99); "
       f"rounds under 1 ms: {r.get('added_p99_rounds_under_1ms', 0):.0f} of {n:.0f} | {med_added / 1000:.3f} ms | < 1 ms | {judged} |")
     if nm is not None:
         w(f"| nginx's added p99, the same median, for comparison | {nm / 1000:.3f} ms | | |")

@@ -106,6 +106,7 @@ record LatencyPhases(Side direct, Side gateway, Side nginx) {
     /** The RESULT lines of the rounds: medians, rounds under 1 ms, and each side's steal. */
     void printRounds() {
         System.out.printf("RESULT latency_rounds %d%n", ROUNDS);
+        System.out.printf("RESULT latency_warm_up_ms %d%n", WARM_UP_MILLIS);
         System.out.printf("RESULT direct_round_median_p99_us %.1f%n", medianDirectP99() / 1000.0);
         System.out.printf("RESULT added_p99_round_median_us %.1f%n", medianAddedP99(gateway) / 1000.0);
         System.out.printf("RESULT added_p99_rounds_under_1ms %d%n", roundsAddingUnder(gateway, 1_000_000));
