@@ -141,14 +141,8 @@ public final class GatewayRelay {
             System.out.printf("RESULT direct_alloc_bytes_per_msg %.0f%n", (d1.allocBytesPerMessage() + d2.allocBytesPerMessage()) / 2);
             System.out.printf("RESULT gateway_alloc_bytes_per_msg %.0f%n", (g1.allocBytesPerMessage() + g2.allocBytesPerMessage()) / 2);
             System.out.printf("RESULT latency_rate_per_second %d%n", run.rate());
-            for (String side : new String[] {"direct", "gateway"}) {
-                long[] s = side.equals("direct") ? dl : gl;
-                System.out.printf("RESULT %s_samples %d%n", side, s.length);
-                System.out.printf("RESULT %s_p50_us %.1f%n", side, micros(pct(s, 50)));
-                System.out.printf("RESULT %s_p99_us %.1f%n", side, micros(pct(s, 99)));
-                System.out.printf("RESULT %s_p999_us %.1f%n", side, micros(pct(s, 99.9)));
-                System.out.printf("RESULT %s_max_us %.1f%n", side, micros(s.length == 0 ? 0 : s[s.length - 1]));
-            }
+            lat.direct().printPercentiles("direct");
+            lat.gateway().printPercentiles("gateway");
             // how late the pacer sent (the harness's own share; not in the round trips above)
             System.out.printf("RESULT pacer_lag_p50_us %.1f%n", micros(pct(lag, 50)));
             System.out.printf("RESULT pacer_lag_p99_us %.1f%n", micros(pct(lag, 99)));
@@ -158,11 +152,7 @@ public final class GatewayRelay {
                 System.out.printf("throughput (msg/s echoed): nginx %.0f, %.0f%n", n1.perSecond(), n2.perSecond());
                 System.out.printf("RESULT nginx_msgs_per_second %.0f%n", n);
                 System.out.printf("RESULT gateway_to_nginx_throughput_ratio %.3f%n", g / n);
-                System.out.printf("RESULT nginx_samples %d%n", nl.length);
-                System.out.printf("RESULT nginx_p50_us %.1f%n", micros(pct(nl, 50)));
-                System.out.printf("RESULT nginx_p99_us %.1f%n", micros(pct(nl, 99)));
-                System.out.printf("RESULT nginx_p999_us %.1f%n", micros(pct(nl, 99.9)));
-                System.out.printf("RESULT nginx_max_us %.1f%n", micros(nl.length == 0 ? 0 : nl[nl.length - 1]));
+                lat.nginx().printPercentiles("nginx");
                 System.out.printf("RESULT nginx_added_p99_us %.1f%n", micros(pct(nl, 99) - pct(dl, 99)));
             }
             System.out.printf("RESULT added_p50_us %.1f%n", micros(pct(gl, 50) - pct(dl, 50)));
@@ -216,10 +206,9 @@ public final class GatewayRelay {
                 """.formatted(dir.resolve("data"), upstreamPort, SECRET, frames);
     }
 
-    static long[] merged(long[] a, long[] b) {
-        long[] all = new long[a.length + b.length];
-        System.arraycopy(a, 0, all, 0, a.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
+    /** All the samples of parts in one sorted array. */
+    static long[] merged(long[]... parts) {
+        long[] all = java.util.Arrays.stream(parts).flatMapToLong(java.util.Arrays::stream).toArray();
         java.util.Arrays.sort(all);
         return all;
     }

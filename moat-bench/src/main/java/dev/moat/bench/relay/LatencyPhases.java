@@ -22,20 +22,26 @@ record LatencyPhases(Side direct, Side gateway, Side nginx) {
     static final int ROUNDS = 10;
     static final long WARM_UP_MILLIS = 3000;
 
-    /** One side's rounds, in order, and the time the hypervisor stole from all cores while they ran (ms; -1 unknown). */
-    record Side(List<RelayClients.Latency> rounds, long stealMillis) {
-        /** Every round trip of every round, sorted (ns). */
-        long[] rtts() {
-            return merged(rounds.stream().map(RelayClients.Latency::rtts).toList());
+    /**
+     * One side's rounds, in order, and the time the hypervisor stole from all cores while they ran
+     * (ms; -1 unknown), with every round trip of every round and how late the pacer woke, each sorted
+     * (ns), and each round's p99 (ns), worked out once.
+     */
+    record Side(List<RelayClients.Latency> rounds, long stealMillis, long[] rtts, long[] pacerLag, long[] roundP99s) {
+        static Side of(List<RelayClients.Latency> rounds, long stealMillis) {
+            return new Side(rounds, stealMillis,
+                    GatewayRelay.merged(rounds.stream().map(RelayClients.Latency::rtts).toArray(long[][]::new)),
+                    GatewayRelay.merged(rounds.stream().map(RelayClients.Latency::pacerLag).toArray(long[][]::new)),
+                    rounds.stream().mapToLong(l -> GatewayRelay.pct(l.rtts(), 99)).toArray());
         }
 
-        /** How late the pacer woke, every round, sorted (ns). */
-        long[] pacerLag() {
-            return merged(rounds.stream().map(RelayClients.Latency::pacerLag).toList());
-        }
-
-        long roundP99(int round) {
-            return GatewayRelay.pct(rounds.get(round).rtts(), 99);
+        /** The pooled RESULT lines of this side: samples, p50, p99, p99.9 and max of every round trip (µs). */
+        void printPercentiles(String name) {
+            System.out.printf("RESULT %s_samples %d%n", name, rtts.length);
+            System.out.printf("RESULT %s_p50_us %.1f%n", name, GatewayRelay.pct(rtts, 50) / 1000.0);
+            System.out.printf("RESULT %s_p99_us %.1f%n", name, GatewayRelay.pct(rtts, 99) / 1000.0);
+            System.out.printf("RESULT %s_p999_us %.1f%n", name, GatewayRelay.pct(rtts, 99.9) / 1000.0);
+            System.out.printf("RESULT %s_max_us %.1f%n", name, rtts.length == 0 ? 0 : rtts[rtts.length - 1] / 1000.0);
         }
     }
 
@@ -70,58 +76,39 @@ record LatencyPhases(Side direct, Side gateway, Side nginx) {
                 steal[s] = before < 0 || after < 0 || steal[s] < 0 ? -1 : steal[s] + after - before;
             }
         }
-        return new LatencyPhases(new Side(rounds.get(0), steal[0]), new Side(rounds.get(1), steal[1]),
-                viaNginx == null ? null : new Side(rounds.get(2), steal[2]));
+        return new LatencyPhases(Side.of(rounds.get(0), steal[0]), Side.of(rounds.get(1), steal[1]),
+                viaNginx == null ? null : Side.of(rounds.get(2), steal[2]));
     }
 
-    /** The median over rounds of (this side's p99 − the direct side's p99), in ns. */
-    long medianAddedP99(Side side) {
-        long[] added = new long[ROUNDS];
-        for (int r = 0; r < ROUNDS; r++) {
-            added[r] = side.roundP99(r) - direct.roundP99(r);
+    /** Each round's (this side's p99 − the direct side's p99), in ns. */
+    private long[] addedP99s(Side side) {
+        long[] added = side.roundP99s().clone();
+        for (int r = 0; r < added.length; r++) {
+            added[r] -= direct.roundP99s()[r];
         }
-        return median(added);
-    }
-
-    /** The median over rounds of the direct side's p99, in ns. */
-    long medianDirectP99() {
-        long[] p = new long[ROUNDS];
-        for (int r = 0; r < ROUNDS; r++) {
-            p[r] = direct.roundP99(r);
-        }
-        return median(p);
-    }
-
-    /** In how many rounds this side added less than {@code nanos} to the direct side's p99. */
-    int roundsAddingUnder(Side side, long nanos) {
-        int n = 0;
-        for (int r = 0; r < ROUNDS; r++) {
-            if (side.roundP99(r) - direct.roundP99(r) < nanos) {
-                n++;
-            }
-        }
-        return n;
+        return added;
     }
 
     /** The RESULT lines of the rounds: medians, rounds under 1 ms, and each side's steal. */
     void printRounds() {
         System.out.printf("RESULT latency_rounds %d%n", ROUNDS);
         System.out.printf("RESULT latency_warm_up_ms %d%n", WARM_UP_MILLIS);
-        System.out.printf("RESULT direct_round_median_p99_us %.1f%n", medianDirectP99() / 1000.0);
-        System.out.printf("RESULT added_p99_round_median_us %.1f%n", medianAddedP99(gateway) / 1000.0);
-        System.out.printf("RESULT added_p99_rounds_under_1ms %d%n", roundsAddingUnder(gateway, 1_000_000));
+        long[] added = addedP99s(gateway);
+        System.out.printf("RESULT direct_round_median_p99_us %.1f%n", median(direct.roundP99s()) / 1000.0);
+        System.out.printf("RESULT added_p99_round_median_us %.1f%n", median(added) / 1000.0);
+        System.out.printf("RESULT added_p99_rounds_under_1ms %d%n", Arrays.stream(added).filter(a -> a < 1_000_000).count());
         System.out.printf("RESULT direct_steal_ms %d%n", direct.stealMillis());
         System.out.printf("RESULT gateway_steal_ms %d%n", gateway.stealMillis());
         if (nginx != null) {
-            System.out.printf("RESULT nginx_added_p99_round_median_us %.1f%n", medianAddedP99(nginx) / 1000.0);
+            System.out.printf("RESULT nginx_added_p99_round_median_us %.1f%n", median(addedP99s(nginx)) / 1000.0);
             System.out.printf("RESULT nginx_steal_ms %d%n", nginx.stealMillis());
         }
         StringBuilder line = new StringBuilder("latency rounds, p99 us (direct/gateway");
         line.append(nginx == null ? "):" : "/nginx):");
         for (int r = 0; r < ROUNDS; r++) {
-            line.append(' ').append(direct.roundP99(r) / 1000).append('/').append(gateway.roundP99(r) / 1000);
+            line.append(' ').append(direct.roundP99s()[r] / 1000).append('/').append(gateway.roundP99s()[r] / 1000);
             if (nginx != null) {
-                line.append('/').append(nginx.roundP99(r) / 1000);
+                line.append('/').append(nginx.roundP99s()[r] / 1000);
             }
         }
         System.out.println(line);
@@ -134,9 +121,4 @@ record LatencyPhases(Side direct, Side gateway, Side nginx) {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
-    private static long[] merged(List<long[]> parts) {
-        long[] all = parts.stream().flatMapToLong(Arrays::stream).toArray();
-        Arrays.sort(all);
-        return all;
-    }
 }

@@ -191,14 +191,8 @@ public final class PinnedGatewayRelay {
                     (a.otherCpuMicrosPerMessage() + b.otherCpuMicrosPerMessage()) / 2);
             System.out.printf("RESULT %s_core_share %.2f%n", name, (a.otherCoreShare() + b.otherCoreShare()) / 2);
         }
-        long[] s = latency.rtts();
-        System.out.printf("RESULT %s_samples %d%n", name, s.length);
-        System.out.printf("RESULT %s_p50_us %.1f%n", name, GatewayRelay.pct(s, 50) / 1000.0);
-        System.out.printf("RESULT %s_p99_us %.1f%n", name, GatewayRelay.pct(s, 99) / 1000.0);
-        System.out.printf("RESULT %s_p999_us %.1f%n", name, GatewayRelay.pct(s, 99.9) / 1000.0);
-        System.out.printf("RESULT %s_max_us %.1f%n", name, s.length == 0 ? 0 : s[s.length - 1] / 1000.0);
-        long[] lag = latency.pacerLag();
-        System.out.printf("RESULT %s_pacer_lag_p99_us %.1f%n", name, GatewayRelay.pct(lag, 99) / 1000.0);
+        latency.printPercentiles(name);
+        System.out.printf("RESULT %s_pacer_lag_p99_us %.1f%n", name, GatewayRelay.pct(latency.pacerLag(), 99) / 1000.0);
     }
 
     /** CPU time (ns) of a process and its descendants so far (nginx's worker is a child of its master). */

@@ -32,7 +32,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Two roles. {@link #server}: the gateway is the server, the peer a client whose frames are
  * masked; whole messages are put together here (at most {@code maxMessageBytes}) and handed to
- * {@link #textHandler} or {@link #binaryHandler}; text must be UTF-8 (else 1007). {@link #client}:
+ * {@link #messageHandler}; text must be UTF-8 (else 1007). {@link #client}:
  * the gateway is the client of the upstream; data frames are handed over one by one. Both answer
  * a ping with a pong, and a close frame with a close frame, then close the connection. Every
  * method runs on the socket's event loop.

@@ -146,15 +146,12 @@ class UpstreamUpgradeTest {
 
     @Test
     void aHeadSplitAcrossReadsWithA100ContinueBeforeItIsRead() throws Exception {
-        NetServer server = vertx.createNetServer();
-        netServers.add(server);
-        server.connectHandler(s -> onRequestHead(s, req -> {
+        int port = headServer((s, req) -> {
             String head = "HTTP/1.1 100 Continue\r\n\r\n" + switchingHead(req, "");
             int cut = head.length() / 2;
             s.write(head.substring(0, cut));
             vertx.setTimer(30, t -> s.write(head.substring(cut)));
-        }));
-        int port = listen(server);
+        });
         NetSocketInternal socket = connect(port);
         UpstreamUpgrade.Upgraded up = (UpstreamUpgrade.Upgraded) await(
                 UpstreamUpgrade.start(vertx, socket, "localhost", "/ws", List.of(), 5000));
@@ -209,13 +206,11 @@ class UpstreamUpgradeTest {
 
     @Test
     void a500WithoutALengthIsReadUntilTheUpstreamCloses() throws Exception {
-        NetServer server = vertx.createNetServer();
-        netServers.add(server);
-        server.connectHandler(s -> onRequestHead(s, req -> {
+        int port = headServer((s, req) -> {
             s.write("HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\nsomething ");
             vertx.setTimer(20, t -> s.end(Buffer.buffer("went wrong")));
-        }));
-        NetSocketInternal socket = connect(listen(server));
+        });
+        NetSocketInternal socket = connect(port);
         UpstreamUpgrade.Rejected r = (UpstreamUpgrade.Rejected) await(
                 UpstreamUpgrade.start(vertx, socket, "localhost", "/ws", List.of(), 5000));
         assertThat(r.status()).isEqualTo(500);
@@ -350,9 +345,14 @@ class UpstreamUpgradeTest {
 
     /** A TCP server that answers the first complete request head with response(head). */
     private int rawServer(Function<String, Buffer> response) throws Exception {
+        return headServer((s, req) -> s.write(response.apply(req)));
+    }
+
+    /** A TCP server that calls onHead(socket, head) with each connection's first complete request head. */
+    private int headServer(java.util.function.BiConsumer<NetSocket, String> onHead) throws Exception {
         NetServer server = vertx.createNetServer();
         netServers.add(server);
-        server.connectHandler(s -> onRequestHead(s, req -> s.write(response.apply(req))));
+        server.connectHandler(s -> onRequestHead(s, req -> onHead.accept(s, req)));
         return listen(server);
     }
 
