@@ -689,7 +689,7 @@ if redis:
     if script:
         w(f"The script redis-benchmark runs: SHA `{script.get('SHA', '?')}` ({script.get('SCRIPT_BYTES', '?')} bytes, Moat's")
         w("consume script for GCRA limits, `consume_gcra.lua`, `RedisLimitStore.consumeScript('g')`), arguments `" + script.get("ARGS", "?") + "`")
-        w("(slack, then one check: now, dry run, number of calls, then the call's algorithm, cost, M, P, tolerance, burst).")
+        w("(slack, the number of limits and the limit's M, P, tolerance and burst, then one check: now and its number of calls, then the call's limit number and cost).")
         w("")
     for name in ("redis-benchmark-hot", "redis-hot", "redis-benchmark-many", "redis-many"):
         if name in commands:

@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * What {@code redis-benchmark} runs as the ceiling of Moat's Redis path: Moat's own consume script
- * (the text moat-redis sends for a group of GCRA calls: the prelude, GCRA's section, the dispatch
- * and {@code consume.lua}, as {@code RedisLimitStore.consumeScript('g')} assembles it), loaded with SCRIPT LOAD, and the arguments Moat sends for one check of one
+ * (the text moat-redis sends for a group of GCRA calls, {@code consume_gcra.lua}, as
+ * {@code RedisLimitStore.consumeScript('g')} returns it), loaded with SCRIPT LOAD, and the arguments Moat sends for one check of one
  * GCRA limit, with the caller's "now" fixed (redis-benchmark repeats one command line).
  *
  * <p>Before printing, it proves the equivalence on the live Redis: Moat's store and a plain
@@ -78,17 +78,18 @@ final class MoatScriptForRedisBenchmark {
     }
 
     /**
-     * The ARGV of consume.lua for one check of one call (docs/redis.md): slack, then the check's
-     * header (now, dry run, number of calls), then the call's six: 'g', cost, and GCRA's M, P, tolerance, burst, with max/per reduced to lowest terms M/P
-     * as moat-redis's LimitArgs does. The equivalence check above catches any divergence.
+     * The ARGV of consume_gcra.lua for one check of one call (docs/redis.md): slack, the number of
+     * limits (1) and the limit's four (GCRA's M, P, tolerance, burst, with max/per reduced to lowest
+     * terms M/P as moat-redis's LimitArgs does), then the check's now and number of calls (1), then
+     * the call's limit number (1) and cost (1). The equivalence check above catches any divergence.
      */
     static String[] args(long nowMillis, LimitSpec spec) {
         long g = gcd(spec.max(), spec.perMillis());
         long m = spec.max() / g;
         long p = spec.perMillis() / g;
-        return new String[] {Long.toString(SLACK_MILLIS), Long.toString(nowMillis), "0", "1", "g", "1",
-                Long.toString(m), Long.toString(p), Long.toString(Math.multiplyExact(spec.burst(), p)),
-                Long.toString(spec.burst())};
+        return new String[] {Long.toString(SLACK_MILLIS), "1", Long.toString(m), Long.toString(p),
+                Long.toString(Math.multiplyExact(spec.burst(), p)), Long.toString(spec.burst()),
+                Long.toString(nowMillis), "1", "1", "1"};
     }
 
     private static long gcd(long a, long b) {

@@ -47,7 +47,7 @@ final class ConsumeBatcher {
     private static final int SLOTS = 16384;
 
     /** One check waiting for, or riding in, a batch: the future its caller waits on. */
-    static final class Pending extends CompletableFuture<List<Object>> {
+    static final class Pending extends CompletableFuture<List<Object>> implements ConsumeArgs.Check {
         final List<RedisLimitStore.Prepared> calls;
         final long now;
         final boolean dry;
@@ -58,6 +58,21 @@ final class ConsumeBatcher {
             this.now = now;
             this.dry = dry;
             this.deadlineNanos = deadlineNanos;
+        }
+
+        @Override
+        public List<RedisLimitStore.Prepared> calls() {
+            return calls;
+        }
+
+        @Override
+        public long now() {
+            return now;
+        }
+
+        @Override
+        public boolean dry() {
+            return dry;
         }
     }
 
@@ -165,35 +180,16 @@ final class ConsumeBatcher {
         if (batch == null) {
             return;
         }
-        int keyCount = 0;
-        int argCount = 1;
         int algorithms = 0;
         for (Pending p : batch) {
-            keyCount += p.calls.size();
-            argCount += 3 + 6 * p.calls.size();
             for (RedisLimitStore.Prepared c : p.calls) {
                 algorithms |= Script.bit(c.args().algorithm);
             }
         }
-        String[] keys = new String[keyCount];
-        String[] argv = new String[argCount];
-        argv[0] = slack;
-        int k = 0;
-        int a = 1;
-        for (Pending p : batch) {
-            argv[a] = Long.toString(p.now);
-            argv[a + 1] = p.dry ? "1" : "0";
-            argv[a + 2] = Integer.toString(p.calls.size());
-            a += 3;
-            for (RedisLimitStore.Prepared c : p.calls) {
-                keys[k++] = c.key();
-                c.args().put(argv, a, c.call().cost());
-                a += 6;
-            }
-        }
+        ConsumeArgs.Call args = ConsumeArgs.of(algorithms, slack, batch);
         batches.increment();
         checks.add(batch.size());
-        CompletableFuture<List<Object>> call = redis.script(Script.consume(algorithms), ScriptOutputType.MULTI, keys, argv);
+        CompletableFuture<List<Object>> call = redis.script(Script.consume(algorithms), ScriptOutputType.MULTI, args.keys(), args.argv());
         call.whenComplete((reply, error) -> {
             List<Pending> next;
             synchronized (lane) {

@@ -524,18 +524,9 @@ public final class RedisLimitStore implements LimitStore {
         if (batcher != null) {
             return batcher.submit(group.get(0).slot(), group, now, dry, deadline);
         }
-        String[] ks = new String[group.size()];
-        String[] argv = new String[4 + 6 * group.size()];
-        argv[0] = slack;
-        argv[1] = Long.toString(now);
-        argv[2] = dry ? "1" : "0";
-        argv[3] = Integer.toString(group.size());
-        for (int i = 0; i < group.size(); i++) {
-            Prepared p = group.get(i);
-            ks[i] = p.key();
-            p.args().put(argv, 4 + 6 * i, p.call().cost());
-        }
-        return redis.script(Script.consume(algorithms(group)), ScriptOutputType.MULTI, ks, argv);
+        int algorithms = algorithms(group);
+        ConsumeArgs.Call args = ConsumeArgs.of(algorithms, slack, List.of(new ConsumeArgs.Alone(group, now, dry)));
+        return redis.script(Script.consume(algorithms), ScriptOutputType.MULTI, args.keys(), args.argv());
     }
 
     /** Calls sent through coalescing and the checks they carried since start ({0, 0} when off). */

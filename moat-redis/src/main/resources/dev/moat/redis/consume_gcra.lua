@@ -1,10 +1,16 @@
 
--- consume_gcra: consume.lua (same KEYS, ARGV and reply) for batches whose calls are all GCRA, the
--- common case. Self-contained: GCRA's step is written out in the loop, with the arithmetic of
--- gcra.lua (prelude.lua explains the exactness), and without the dispatch and the dozen helper
--- functions of the general script, which Redis would create anew on every call (docs/redis.md,
--- "Performance", has what it saves). LuaAlgorithmsMatchCoreTest holds it to dev.moat.core.limit.Gcra
--- like the general script.
+-- consume_gcra: consume.lua's semantics and reply for batches whose calls are all GCRA, the common
+-- case. Self-contained: GCRA's step is written out in the loop, with the arithmetic of gcra.lua
+-- (prelude.lua explains the exactness), and without the dispatch and the dozen helper functions
+-- of the general script, which Redis would create anew on every call (docs/redis.md,
+-- "Performance", has what it saves). LuaAlgorithmsMatchCoreTest holds it to
+-- dev.moat.core.limit.Gcra like the general script.
+--
+-- Its ARGV is shorter than consume.lua's, because every argument costs Redis a string to parse and
+-- a Lua string to make (ConsumeArgs builds both layouts):
+--   slack, L, then L limits of four: M, P, tolerance, burst (each distinct limit of the batch once),
+--   then per check: now, n (the number of its calls; negative for a dry run),
+--   then per call: its limit's number (1..L), cost.
 local floor, find, sub, format = math.floor, string.find, string.sub, string.format
 local E6 = 1000000
 
@@ -70,25 +76,35 @@ local function write(key, debt, now, m, slack)
 end
 
 local slack = tonumber(ARGV[1])
+local limits = tonumber(ARGV[2])
+local LM, LP, LTOL, LCAP = {}, {}, {}, {}
+for l = 1, limits do
+  local j = 2 + (l - 1) * 4
+  LM[l], LP[l], LTOL[l], LCAP[l] = tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3]), tonumber(ARGV[j + 4])
+end
 local nargs = #ARGV
 local out = {}
 local w = 0
-local o = 1
+local o = 2 + 4 * limits
 local k = 0
 while o < nargs do
   local now = tonumber(ARGV[o + 1])
-  local dry = ARGV[o + 2] == '1'
-  local n = tonumber(ARGV[o + 3])
-  local base = o + 3
+  local n = tonumber(ARGV[o + 2])
+  local dry = n < 0
+  if dry then
+    n = -n
+  end
+  local base = o + 2
   local refused_at = 0
   for i = 1, n do
-    local j = base + (i - 1) * 6
+    local j = base + (i - 1) * 2
     local key = KEYS[k + i]
-    local cost, m, p, tol = tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3]), tonumber(ARGV[j + 4]), tonumber(ARGV[j + 5])
+    local l = tonumber(ARGV[j + 1])
+    local cost, m, p, tol = tonumber(ARGV[j + 2]), LM[l], LP[l], LTOL[l]
     local debt = debt_of(redis.call('GET', key), now, m) or 0
     local ok, rem, retry, reset
     local nd = debt + cost * p
-    local never = cost > tonumber(ARGV[j + 6])
+    local never = cost > LCAP[l]
     if never or nd > tol then
       ok = 0
       rem = 0
@@ -128,12 +144,13 @@ while o < nargs do
   end
   if refused_at > 1 and not dry then
     for i = 1, refused_at - 1 do
-      local j = base + (i - 1) * 6
+      local j = base + (i - 1) * 2
       local key = KEYS[k + i]
-      local m = tonumber(ARGV[j + 3])
+      local l = tonumber(ARGV[j + 1])
+      local m = LM[l]
       local debt = debt_of(redis.call('GET', key), now, m)
       if debt then
-        debt = debt - tonumber(ARGV[j + 2]) * tonumber(ARGV[j + 4])
+        debt = debt - tonumber(ARGV[j + 2]) * LP[l]
         if debt < 0 then
           debt = 0
         end
@@ -142,6 +159,6 @@ while o < nargs do
     end
   end
   k = k + n
-  o = base + 6 * n
+  o = base + 2 * n
 end
 return out

@@ -66,10 +66,17 @@ class CoalescedChecksTest {
     /** Sends each check from its own thread, in order, each queued before the next is sent. */
     private static List<CompletableFuture<LimitOutcome[]>> queueInOrder(RedisLimitStore store, List<List<LimitCall>> checks,
                                                                       ExecutorService pool) throws InterruptedException {
+        return queueInOrder(store, checks, new boolean[checks.size()], pool);
+    }
+
+    /** The same, check {@code i} a dry run when {@code dry[i]}. */
+    private static List<CompletableFuture<LimitOutcome[]>> queueInOrder(RedisLimitStore store, List<List<LimitCall>> checks,
+                                                                      boolean[] dry, ExecutorService pool) throws InterruptedException {
         List<CompletableFuture<LimitOutcome[]>> answers = new ArrayList<>();
         for (int i = 0; i < checks.size(); i++) {
             List<LimitCall> check = checks.get(i);
-            answers.add(CompletableFuture.supplyAsync(() -> store.consume(check, NOW, false), pool));
+            boolean dryRun = dry[i];
+            answers.add(CompletableFuture.supplyAsync(() -> store.consume(check, NOW, dryRun), pool));
             // the first is in flight (held by the pause), the others wait in the lane
             int queued = i;
             Poll.until(() -> queued == 0 ? store.batchCounts()[0] >= 1 : store.batchQueued(0) >= queued, 20_000, 1);
@@ -116,6 +123,53 @@ class CoalescedChecksTest {
                 Limiter l = key.contains("ip") ? ip : user;
                 assertThat(store.consume(List.of(new LimitCall(key, l, 1)), NOW, true))
                         .as(key).containsExactly(memory.consume(List.of(new LimitCall(key, l, 1)), NOW, true));
+            }
+        } finally {
+            pool.shutdownNow();
+            connection.close();
+        }
+    }
+
+    /**
+     * A batch of GCRA calls only runs consume_gcra.lua, whose arguments name each distinct limit once
+     * (ConsumeArgs): three limits shared by checks of one and two calls, a dry run among them, a
+     * refusal after spending that is refunded, a cost past the burst, all as the memory store answers.
+     */
+    @Test
+    void aBatchOfGcraChecksSharingLimitsAnswersAsChecksInOrder() throws Exception {
+        Limiter user = LimitSpec.gcra(3, 60_000, 3).limiter();
+        Limiter ip = LimitSpec.gcra(2, 60_000, 2).limiter();
+        Limiter bytes = LimitSpec.gcra(1_000, 1_000, 500).limiter();
+        List<List<LimitCall>> checks = List.of(
+                List.of(new LimitCall("g|user:a", user, 1)),                                          // the one in flight
+                List.of(new LimitCall("g|user:a", user, 1), new LimitCall("g|ip:1", ip, 1)),
+                List.of(new LimitCall("g|bytes:a", bytes, 400), new LimitCall("g|ip:1", ip, 1)),     // limits in another order
+                List.of(new LimitCall("g|user:a", user, 1), new LimitCall("g|ip:1", ip, 1)),        // dry run: spends nothing
+                List.of(new LimitCall("g|user:a", user, 1), new LimitCall("g|ip:1", ip, 1)),        // refused by ip after user: refunded
+                List.of(new LimitCall("g|user:a", user, 1)),                                          // sees the refund: allowed
+                List.of(new LimitCall("g|bytes:b", bytes, 501)),                                      // past the burst: never
+                List.of(new LimitCall("g|bytes:a", bytes, 100), new LimitCall("g|user:c", user, 2)));
+        boolean[] dry = {false, false, false, true, false, false, false, false};
+        MemoryLimitStore memory = new MemoryLimitStore();
+        ExecutorService pool = Executors.newFixedThreadPool(checks.size());
+        RedisConnection connection = RedisConnection.open(server.uri(), List.of(), 20_000);
+        try (RedisLimitStore store = new RedisLimitStore(connection, "coalesce-gcra", RedisLimitStore.Options.defaults().withBatchInFlight(1))) {
+            client("PAUSE", "30000", "WRITE");
+            List<CompletableFuture<LimitOutcome[]>> answers;
+            try {
+                answers = queueInOrder(store, checks, dry, pool);
+            } finally {
+                client("UNPAUSE");
+            }
+            for (int i = 0; i < checks.size(); i++) {
+                assertThat(answers.get(i).get(20, TimeUnit.SECONDS)).as("check %s", i)
+                        .containsExactly(memory.consume(checks.get(i), NOW, dry[i]));
+            }
+            assertThat(store.batchCounts()).containsExactly(2, checks.size());
+            for (LimitCall c : List.of(new LimitCall("g|user:a", user, 1), new LimitCall("g|ip:1", ip, 1),
+                    new LimitCall("g|bytes:a", bytes, 1), new LimitCall("g|user:c", user, 1))) {
+                assertThat(store.consume(List.of(c), NOW, true)).as(c.key())
+                        .containsExactly(memory.consume(List.of(c), NOW, true));
             }
         } finally {
             pool.shutdownNow();

@@ -148,6 +148,11 @@ public final class PinnedGatewayRelay {
             if (noChecks) {
                 command.add("-Dmoat.relay.noChecks=true");
             }
+            // extra JVM options for the gateway processes, e.g. a profiler agent (docs/gateway.md)
+            String extra = System.getProperty("moat.relay.gatewayJvmArgs", "").trim();
+            if (!extra.isEmpty()) {
+                command.addAll(List.of(extra.split("\\s+")));
+            }
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), GatewayProcess.class.getName(),
                     Integer.toString(upstreamPort), dir.toString()));
             Files.createDirectories(dir);
