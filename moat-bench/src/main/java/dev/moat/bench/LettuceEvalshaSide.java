@@ -49,7 +49,7 @@ final class LettuceEvalshaSide implements RedisSide {
     @Override
     public boolean check(int keyIndex) {
         String[] args = limitArgs.clone();
-        args[1] = Long.toString(System.currentTimeMillis());
+        args[MoatScriptForRedisBenchmark.NOW_INDEX] = Long.toString(System.currentTimeMillis());
         try {
             List<Object> reply = async.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys[keyIndex], args)
                     .get(250, TimeUnit.MILLISECONDS);
@@ -66,7 +66,7 @@ final class LettuceEvalshaSide implements RedisSide {
     @Override
     public java.util.concurrent.CompletionStage<Boolean> checkAsync(int keyIndex) {
         String[] args = limitArgs.clone();
-        args[1] = Long.toString(System.currentTimeMillis());
+        args[MoatScriptForRedisBenchmark.NOW_INDEX] = Long.toString(System.currentTimeMillis());
         return async.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys[keyIndex], args)
                 .thenApply(reply -> ((Long) reply.get(0)) == 1L);
     }

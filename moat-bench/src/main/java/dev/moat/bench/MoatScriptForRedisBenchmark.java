@@ -77,6 +77,9 @@ final class MoatScriptForRedisBenchmark {
         return redis.connection().sync().scriptLoad(RedisLimitStore.consumeScript('g'));
     }
 
+    /** Where {@link #args} puts the check's "now" (a caller that re-stamps the arguments writes it there). */
+    static final int NOW_INDEX = 6;
+
     /**
      * The ARGV of consume_gcra.lua for one check of one call (docs/redis.md): slack, the number of
      * limits (1) and the limit's four (GCRA's M, P, tolerance, burst, with max/per reduced to lowest

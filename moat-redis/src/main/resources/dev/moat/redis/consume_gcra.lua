@@ -77,6 +77,10 @@ end
 
 local slack = tonumber(ARGV[1])
 local limits = tonumber(ARGV[2])
+if not limits or limits < 0 or 2 + 4 * limits > #ARGV then
+  -- another layout's arguments (consume.lua's): refuse at once rather than loop on them
+  return redis.error_reply('consume_gcra: ARGV is not its layout (slack, L, L limits of four, checks)')
+end
 local LM, LP, LTOL, LCAP = {}, {}, {}, {}
 for l = 1, limits do
   local j = 2 + (l - 1) * 4

@@ -177,6 +177,16 @@ class CoalescedChecksTest {
         }
     }
 
+    /** Arguments in consume.lua's layout make consume_gcra.lua answer an error at once, not loop. */
+    @Test
+    void theGcraScriptRefusesArgumentsOfTheGeneralLayout() {
+        String[] general = {"5000", "1795287401345", "0", "1", "g", "1", "1000000", "1", "1000000000", "1000000000"};
+        assertThatThrownBy(() -> admin.sync().eval(RedisLimitStore.consumeScript('g'), io.lettuce.core.ScriptOutputType.MULTI,
+                new String[] {"layout{1}"}, general))
+                .hasMessageContaining("not its layout");
+        assertThat(admin.sync().ping()).isEqualTo("PONG");
+    }
+
     @Test
     void aQueuedCheckWhoseCallerGaveUpIsNotSpentLater() throws Exception {
         Limiter limiter = LimitSpec.gcra(5, 60_000, 5).limiter();
