@@ -36,7 +36,9 @@ measure() {   # label, script, then the EVALSHA's numkeys, keys and arguments
   printf '%-58s %8s us   (runs: %s)\n' "$label" "$(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")" "${runs[*]}"
 }
 
-CHECK="1795287401345 0 1 g 1 1000000 1 1000000000 1000000000"
+CHECK="1795287401345 0 1 g 1 1000000 1 1000000000 1000000000"   # consume.lua's layout: 10 arguments
+LIMIT="1 1000000 1 1000000000 1000000000"                      # consume_gcra.lua's: one limit (L, M, P, tolerance, burst)
+ONE="1795287401345 1 1 1"                                      # then per check: now, calls, limit number, cost
 GCRA=$(cat moat-redis/src/main/resources/dev/moat/redis/consume_gcra.lua)
 {
   echo "# $(redis-server --version); $(date -u +%FT%TZ); $CALLS calls per run, median of $ROUNDS runs; usec_per_call of EVALSHA"
@@ -48,7 +50,7 @@ GCRA=$(cat moat-redis/src/main/resources/dev/moat/redis/consume_gcra.lua)
   measure "10 SETs with KEEPTTL" "for i=1,10 do redis.call('SET', KEYS[1], '1795287401345000001', 'KEEPTTL') end return 1" 1 'k:__rand_int__'
   measure "10 string.format('%.0f%06d')" "local s for i=1,10 do s = string.format('%.0f%06d', 1795287401345 + i, 5) end return s" 0
   measure "1,000 turns of a Lua loop (a floor and a divide each)" "local x=0 for i=1,1000 do x = x + math.floor(i/3) end return x" 0
-  measure "consume_gcra.lua, 1 check (admitted, written)" "$GCRA" 1 'a{__rand_int__}' 5000 $CHECK
-  measure "consume_gcra.lua, 1 check, dry run (read only)" "$GCRA" 1 'a{__rand_int__}' 5000 1795287401345 1 1 g 1 1000000 1 1000000000 1000000000
-  measure "consume_gcra.lua, 4 checks in one call" "$GCRA" 4 'a{__rand_int__}1' 'a{__rand_int__}2' 'a{__rand_int__}3' 'a{__rand_int__}4' 5000 $CHECK $CHECK $CHECK $CHECK
+  measure "consume_gcra.lua, 1 check (admitted, written)" "$GCRA" 1 'a{__rand_int__}' 5000 $LIMIT $ONE
+  measure "consume_gcra.lua, 1 check, dry run (read only)" "$GCRA" 1 'a{__rand_int__}' 5000 $LIMIT 1795287401345 -1 1 1
+  measure "consume_gcra.lua, 4 checks in one call" "$GCRA" 4 'a{__rand_int__}1' 'a{__rand_int__}2' 'a{__rand_int__}3' 'a{__rand_int__}4' 5000 $LIMIT $ONE $ONE $ONE $ONE
 } > "$OUT"

@@ -35,19 +35,30 @@ final class ConsumeArgs {
     record Alone(List<RedisLimitStore.Prepared> calls, long now, boolean dry) implements Check {
     }
 
-    /** A script call's keys and arguments. */
-    record Call(String[] keys, String[] argv) {
+    /** A script call: the script, and its keys and arguments in that script's layout. */
+    record Call(Script script, String[] keys, String[] argv) {
     }
 
     private ConsumeArgs() {
     }
 
-    /** The call for {@code checks}, whose calls' algorithms are the bits of {@code algorithms} (Script). */
-    static Call of(int algorithms, String slack, List<? extends Check> checks) {
-        return algorithms == Script.GCRA ? gcra(slack, checks) : general(slack, checks);
+    /**
+     * The call for {@code checks}: the consume script for the algorithms their calls use
+     * ({@link Script#consume}) with its arguments. Script and layout are chosen here together,
+     * because a script run on the other's layout reads garbage.
+     */
+    static Call of(String slack, List<? extends Check> checks) {
+        int algorithms = 0;
+        for (Check c : checks) {
+            for (RedisLimitStore.Prepared p : c.calls()) {
+                algorithms |= Script.bit(p.args().algorithm);
+            }
+        }
+        Script script = Script.consume(algorithms);
+        return algorithms == Script.GCRA ? gcra(script, slack, checks) : general(script, slack, checks);
     }
 
-    private static Call general(String slack, List<? extends Check> checks) {
+    private static Call general(Script script, String slack, List<? extends Check> checks) {
         int keyCount = 0;
         int argCount = 1;
         for (Check c : checks) {
@@ -70,19 +81,27 @@ final class ConsumeArgs {
                 a += 6;
             }
         }
-        return new Call(keys, argv);
+        return new Call(script, keys, argv);
     }
 
-    private static Call gcra(String slack, List<? extends Check> checks) {
-        // the distinct limits, in order of first use: few (config entries), so a list is enough
-        List<LimitArgs> limits = new ArrayList<>(4);
+    private static Call gcra(Script script, String slack, List<? extends Check> checks) {
         int keyCount = 0;
         for (Check c : checks) {
             keyCount += c.calls().size();
+        }
+        // the distinct limits, in order of first use: few (config entries), so a list is enough;
+        // each call's number among them (1..L) is found once, here
+        List<LimitArgs> limits = new ArrayList<>(4);
+        String[] numbers = new String[keyCount];
+        int i = 0;
+        for (Check c : checks) {
             for (RedisLimitStore.Prepared p : c.calls()) {
-                if (limitNumber(limits, p.args()) == 0) {
+                int number = limits.indexOf(p.args()) + 1;
+                if (number == 0) {
                     limits.add(p.args());
+                    number = limits.size();
                 }
+                numbers[i++] = Integer.toString(number);
             }
         }
         String[] keys = new String[keyCount];
@@ -104,22 +123,12 @@ final class ConsumeArgs {
             argv[a + 1] = Integer.toString(c.dry() ? -n : n);
             a += 2;
             for (RedisLimitStore.Prepared p : c.calls()) {
-                keys[k++] = p.key();
-                argv[a] = Integer.toString(limitNumber(limits, p.args()));
+                argv[a] = numbers[k];
                 argv[a + 1] = Long.toString(p.call().cost());
+                keys[k++] = p.key();
                 a += 2;
             }
         }
-        return new Call(keys, argv);
-    }
-
-    /** The limit's number in the call (1..L), 0 when it is not there yet. */
-    private static int limitNumber(List<LimitArgs> limits, LimitArgs args) {
-        for (int i = 0; i < limits.size(); i++) {
-            if (limits.get(i).equals(args)) {
-                return i + 1;
-            }
-        }
-        return 0;
+        return new Call(script, keys, argv);
     }
 }

@@ -180,16 +180,10 @@ final class ConsumeBatcher {
         if (batch == null) {
             return;
         }
-        int algorithms = 0;
-        for (Pending p : batch) {
-            for (RedisLimitStore.Prepared c : p.calls) {
-                algorithms |= Script.bit(c.args().algorithm);
-            }
-        }
-        ConsumeArgs.Call args = ConsumeArgs.of(algorithms, slack, batch);
+        ConsumeArgs.Call args = ConsumeArgs.of(slack, batch);
         batches.increment();
         checks.add(batch.size());
-        CompletableFuture<List<Object>> call = redis.script(Script.consume(algorithms), ScriptOutputType.MULTI, args.keys(), args.argv());
+        CompletableFuture<List<Object>> call = redis.script(args.script(), ScriptOutputType.MULTI, args.keys(), args.argv());
         call.whenComplete((reply, error) -> {
             List<Pending> next;
             synchronized (lane) {

@@ -524,9 +524,8 @@ public final class RedisLimitStore implements LimitStore {
         if (batcher != null) {
             return batcher.submit(group.get(0).slot(), group, now, dry, deadline);
         }
-        int algorithms = algorithms(group);
-        ConsumeArgs.Call args = ConsumeArgs.of(algorithms, slack, List.of(new ConsumeArgs.Alone(group, now, dry)));
-        return redis.script(Script.consume(algorithms), ScriptOutputType.MULTI, args.keys(), args.argv());
+        ConsumeArgs.Call args = ConsumeArgs.of(slack, List.of(new ConsumeArgs.Alone(group, now, dry)));
+        return redis.script(args.script(), ScriptOutputType.MULTI, args.keys(), args.argv());
     }
 
     /** Calls sent through coalescing and the checks they carried since start ({0, 0} when off). */

@@ -38,7 +38,8 @@ import java.util.function.IntFunction;
  * <pre>taskset -c 1 java -cp moat-bench/target/benchmarks.jar dev.moat.bench.relay.PinnedGatewayRelay
  *      [connections=16] [window=32] [phaseSeconds=5] [ratePerSecond=10000] [dir]</pre>
  * {@code -Dmoat.relay.gatewayCpu=0} names the gateway's core; {@code -Dmoat.relay.latencyNoChecks=true} runs
- * the latency rounds through the no-check gateway (its RESULT lines keep the gateway's names).
+ * the latency rounds through the no-check gateway (its RESULT lines keep the gateway's names);
+ * {@code -Dmoat.relay.gatewayJvmArgs="..."} adds JVM options to both gateway processes (a profiler agent).
  */
 public final class PinnedGatewayRelay {
     private PinnedGatewayRelay() {
