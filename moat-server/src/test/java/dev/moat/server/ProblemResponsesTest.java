@@ -34,6 +34,16 @@ class ProblemResponsesTest {
     }
 
     @Test
+    void aNumberTooLargeForAnyTypeIsA400NamingTheBodyNotA500() {
+        // found by fuzzing: Jackson refuses such an exponent with a NumberFormatException, not a parse error
+        TestServer.Res r = s.post("/v1/check",
+                "{\"action\":\"media_upload\",\"user\":\"u8\",\"cost\":12112222222222222222222E222222627776}");
+        assertProblem(r, 400);
+        assertThat(r.json().get("errors").get(0).get("field").asText()).isEqualTo("body");
+        assertThat(r.json().get("detail").asText()).contains("number out of range");
+    }
+
+    @Test
     void malformedJsonIsA400NamingTheBody() {
         TestServer.Res r = s.post("/v1/check", "{\"action\": \"login\", ");
         assertProblem(r, 400);

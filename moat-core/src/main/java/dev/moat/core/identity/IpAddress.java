@@ -77,7 +77,7 @@ public final class IpAddress implements Comparable<IpAddress> {
         if (reason != null) {
             throw new IllegalArgumentException(message(text, reason));
         }
-        return fromScan(out);
+        return fromScan(out, text);
     }
 
     /** Like {@link #parse(String)}, but returns null for null or unparseable text. */
@@ -86,7 +86,7 @@ public final class IpAddress implements Comparable<IpAddress> {
             return null;
         }
         long[] out = new long[3];
-        return scanHostForm(text, out) == null ? fromScan(out) : null;
+        return scanHostForm(text, out) == null ? fromScan(out, text) : null;
     }
 
     /**
@@ -241,6 +241,18 @@ public final class IpAddress implements Comparable<IpAddress> {
 
     private static IpAddress fromScan(long[] out) {
         return out[2] != 0 ? new IpAddress(true, 0, out[1]) : of128(out[0], out[1]);
+    }
+
+    /**
+     * The address scanned from {@code text}. A bare dotted quad (no port: no colon) is already the
+     * canonical text, since the scan refuses leading zeros, so it is kept instead of formatted again.
+     */
+    private static IpAddress fromScan(long[] out, String text) {
+        IpAddress ip = fromScan(out);
+        if (ip.v4 && out[2] != 0 && text.indexOf(':') < 0) {
+            ip.text = text;
+        }
+        return ip;
     }
 
     /**

@@ -1,25 +1,28 @@
 package dev.moat.server.http;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.moat.core.CheckRequest;
 import dev.moat.core.policy.Realm;
 import io.vertx.core.buffer.Buffer;
 
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * The body of {@code POST /v1/check}, read with Jackson's streaming parser when it is the common
- * case, without building a tree: a flat JSON object of strings, booleans, a whole-number
- * {@code cost} and nulls, every field valid. Anything else (a {@code message} object, a nested or
- * unknown non-string value, a field out of bounds or of the wrong type, malformed JSON, trailing
- * tokens) is read again the general way ({@link JsonBody}, {@link Bodies#checkRequest}), which
- * names every bad field in its 400. So the fast way only ever answers what the general way would
- * have answered (CheckBodyTest compares the two), and bad input costs a second read, which only
- * bad input pays.
+ * The body of {@code POST /v1/check}, read by a small scanner when it is the common case, without a
+ * JSON parser or a tree: a flat object of the known fields, each once, with plain printable ASCII
+ * strings (no escapes), {@code true}/{@code false}, a whole-number {@code cost} and nulls, every
+ * field valid. Anything else (a {@code message} object, an unknown field, an escape or a non-ASCII
+ * byte in a string, a nested value, a field out of bounds or of the wrong type, a duplicate,
+ * malformed JSON, trailing bytes) is read again the general way ({@link JsonBody},
+ * {@link Bodies#checkRequest}), which names every bad field in its 400. So the fast way only ever
+ * answers what the general way would have answered (CheckBodyTest compares the two on thousands of
+ * bodies), and anything unusual costs a second read, which only unusual input pays.
  *
- * <p>The parser is {@link Json#MAPPER}'s, with its bounds (nesting, string and number length,
- * duplicate keys rejected); the body itself is bounded by {@code server.max_body} before it gets here.
+ * <p>Why not Jackson's streaming parser, which this read used before: a parser per request costs
+ * about a kilobyte of objects (its context, name table, duplicate detector, buffers) for a body of
+ * forty bytes, more than the whole decision allocates. The scanner makes one pass over the bytes it
+ * was given (at most {@code server.max_body}), never goes back, and allocates only the strings it
+ * returns.
  */
 final class CheckBody {
     private CheckBody() {
@@ -36,109 +39,178 @@ final class CheckBody {
         return Bodies.checkRequest(JsonBody.parse(body));
     }
 
+    /** The known fields, in the order of {@link #FIELDS}; each is a bit of the scanner's "seen" mask. */
+    private static final int ACTION = 0;
+    private static final int REALM = 1;
+    private static final int USER = 2;
+    private static final int IP = 3;
+    private static final int SERVER = 4;
+    private static final int APPSERVICE = 5;
+    private static final int EMAIL = 6;
+    private static final int USER_AGENT = 7;
+    private static final int ENDPOINT = 8;
+    private static final int MODEL = 9;
+    private static final int DRY_RUN = 10;
+    private static final int COST = 11;
+    private static final byte[][] FIELDS = ascii("action", "realm", "user", "ip", "server", "appservice", "email",
+            "user_agent", "endpoint", "model", "dry_run", "cost");
+    /** Each string field's longest value, as {@link Bodies#checkRequest} bounds it. */
+    private static final int[] MAX_CHARS = {Bodies.NAME_CHARS, Bodies.NAME_CHARS, Bodies.ID_CHARS, Bodies.IP_CHARS,
+            Bodies.ID_CHARS, Bodies.ID_CHARS, Bodies.EMAIL_CHARS, Bodies.USER_AGENT_CHARS, Bodies.NAME_CHARS * 2,
+            Bodies.NAME_CHARS * 2};
+    /** More digits than this is more than {@link Bodies#MAX_COST} (and than a long). */
+    private static final int MAX_COST_DIGITS = Long.toString(Bodies.MAX_COST).length();
+
     /** The request when the body is the simple valid case, else null (read it the general way). */
-    static CheckRequest fast(byte[] bytes) {
-        String action = null;
-        String realm = null;
-        String user = null;
-        String ip = null;
-        String server = null;
-        String appservice = null;
-        String email = null;
-        String userAgent = null;
-        String endpoint = null;
-        String model = null;
+    static CheckRequest fast(byte[] b) {
+        String[] strings = new String[MODEL + 1];
         boolean dryRun = false;
         long cost = -1;
-        try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                if (v == JsonToken.VALUE_NULL) {
-                    continue;   // null is absent, as in JsonBody
-                }
-                switch (name) {
-                    case "action" -> action = string(p, v, Bodies.NAME_CHARS);
-                    case "realm" -> realm = string(p, v, Bodies.NAME_CHARS);
-                    case "user" -> user = string(p, v, Bodies.ID_CHARS);
-                    case "ip" -> ip = string(p, v, Bodies.IP_CHARS);
-                    case "server" -> server = string(p, v, Bodies.ID_CHARS);
-                    case "appservice" -> appservice = string(p, v, Bodies.ID_CHARS);
-                    case "email" -> email = string(p, v, Bodies.EMAIL_CHARS);
-                    case "user_agent" -> userAgent = string(p, v, Bodies.USER_AGENT_CHARS);
-                    case "endpoint" -> endpoint = string(p, v, Bodies.NAME_CHARS * 2);
-                    case "model" -> model = string(p, v, Bodies.NAME_CHARS * 2);
-                    case "dry_run" -> {
-                        if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
-                            return null;
-                        }
-                        dryRun = v == JsonToken.VALUE_TRUE;
-                    }
-                    case "cost" -> {
-                        if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                            return null;
-                        }
-                        cost = p.getLongValue();
-                        if (cost < 0 || cost > Bodies.MAX_COST) {
-                            return null;
-                        }
-                    }
-                    case "message" -> {
-                        return null;   // an object with its own rules (or a mistake): the general way
-                    }
-                    default -> {
-                        // unknown fields are ignored; a string is still read whole, so that the
-                        // parser's bounds apply to it as they do in the general way
-                        if (v == JsonToken.VALUE_STRING) {
-                            p.getText();
-                        } else if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
-                            return null;
-                        }
-                    }
-                }
-            }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                return null;
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;   // malformed, hostile or out of bounds: the general way says why, naming the field
+        int seen = 0;
+        int i = skipSpace(b, 0);
+        if (i >= b.length || b[i] != '{') {
+            return null;
         }
-        if (action == null) {
+        i = skipSpace(b, i + 1);
+        if (i < b.length && b[i] == '}') {
+            return null;   // no action: the general way says so
+        }
+        while (true) {
+            // a field name: a known one, plain ASCII, not seen before
+            if (i >= b.length || b[i] != '"') {
+                return null;
+            }
+            int field = field(b, i + 1);
+            if (field < 0 || (seen & (1 << field)) != 0) {
+                return null;
+            }
+            seen |= 1 << field;
+            i = skipSpace(b, i + 2 + FIELDS[field].length);
+            if (i >= b.length || b[i] != ':') {
+                return null;
+            }
+            i = skipSpace(b, i + 1);
+            if (i >= b.length) {
+                return null;
+            }
+            byte c = b[i];
+            if (c == 'n') {
+                i = literal(b, i, NULL);   // null is absent, as in JsonBody
+            } else if (field <= MODEL) {
+                if (c != '"') {
+                    return null;
+                }
+                int close = plainString(b, i + 1, MAX_CHARS[field]);
+                if (close < 0) {
+                    return null;
+                }
+                strings[field] = new String(b, i + 1, close - i - 1, StandardCharsets.ISO_8859_1);
+                i = close + 1;
+            } else if (field == DRY_RUN) {
+                dryRun = c == 't';
+                i = literal(b, i, dryRun ? TRUE : FALSE);
+            } else {   // COST: digits, no sign, no leading zero, no fraction or exponent (checked by what follows)
+                int start = i;
+                cost = 0;
+                while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+                    cost = cost * 10 + (b[i] - '0');
+                    i++;
+                    if (i - start > MAX_COST_DIGITS) {
+                        return null;
+                    }
+                }
+                if (i == start || (b[start] == '0' && i - start > 1) || cost > Bodies.MAX_COST) {
+                    return null;
+                }
+            }
+            if (i < 0) {
+                return null;
+            }
+            i = skipSpace(b, i);
+            if (i >= b.length) {
+                return null;
+            }
+            if (b[i] == '}') {
+                break;
+            }
+            if (b[i] != ',') {
+                return null;
+            }
+            i = skipSpace(b, i + 1);
+        }
+        if (skipSpace(b, i + 1) != b.length || strings[ACTION] == null) {
             return null;
         }
         Realm r = Realm.CLIENT;
-        if (realm != null) {
+        if (strings[REALM] != null) {
             try {
-                r = Realm.fromWire(realm);
+                r = Realm.fromWire(strings[REALM]);
             } catch (IllegalArgumentException e) {
                 return null;
             }
         }
-        CheckRequest.Builder b = CheckRequest.builder(action).realm(r).user(user).ip(ip).server(server)
-                .appservice(appservice).email(email).userAgent(userAgent).model(endpoint, model).dryRun(dryRun);
+        CheckRequest.Builder req = CheckRequest.builder(strings[ACTION]).realm(r).user(strings[USER]).ip(strings[IP])
+                .server(strings[SERVER]).appservice(strings[APPSERVICE]).email(strings[EMAIL])
+                .userAgent(strings[USER_AGENT]).model(strings[ENDPOINT], strings[MODEL]).dryRun(dryRun);
         if (cost >= 0) {
-            b.cost(cost);
+            req.cost(cost);
         }
-        return b.build();
+        return req.build();
     }
 
-    /** Thrown, without a stack trace, when a known field is not simply valid: read the body the general way. */
-    private static final RuntimeException GENERAL_WAY = new RuntimeException("read the general way", null, false, false) {
-    };
+    private static final byte[] NULL = ascii("null")[0];
+    private static final byte[] TRUE = ascii("true")[0];
+    private static final byte[] FALSE = ascii("false")[0];
 
-    /** A known string field's value, when it is a string of 1 to {@code max} characters. */
-    private static String string(JsonParser p, JsonToken v, int max) throws IOException {
-        if (v != JsonToken.VALUE_STRING) {
-            throw GENERAL_WAY;
+    /** Past JSON's whitespace from {@code i}. */
+    private static int skipSpace(byte[] b, int i) {
+        while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+            i++;
         }
-        String s = p.getText();
-        if (s.isEmpty() || s.length() > max) {
-            throw GENERAL_WAY;
+        return i;
+    }
+
+    /** The known field whose name, then its closing quote, starts at {@code i}; -1 for any other name. */
+    private static int field(byte[] b, int i) {
+        for (int f = 0; f < FIELDS.length; f++) {
+            byte[] name = FIELDS[f];
+            int end = i + name.length;
+            if (end < b.length && b[end] == '"' && Arrays.equals(b, i, end, name, 0, name.length)) {
+                return f;
+            }
         }
-        return s;
+        return -1;
+    }
+
+    /** Past the literal {@code word} at {@code i}, or -1 when it is not there. */
+    private static int literal(byte[] b, int i, byte[] word) {
+        int end = i + word.length;
+        return end <= b.length && Arrays.equals(b, i, end, word, 0, word.length) ? end : -1;
+    }
+
+    /**
+     * The closing quote of a string whose text starts at {@code i}, when that text is 1 to {@code max}
+     * printable ASCII characters without an escape; -1 otherwise.
+     */
+    private static int plainString(byte[] b, int i, int max) {
+        int limit = Math.min(b.length, i + max + 1);
+        for (int j = i; j < limit; j++) {
+            byte c = b[j];
+            if (c == '"') {
+                return j == i ? -1 : j;
+            }
+            if (c < 0x20 || c > 0x7e || c == '\\') {   // negative: a byte of a multi-byte UTF-8 character
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static byte[][] ascii(String... words) {
+        byte[][] out = new byte[words.length][];
+        for (int k = 0; k < words.length; k++) {
+            out[k] = words[k].getBytes(StandardCharsets.US_ASCII);
+        }
+        return out;
     }
 }

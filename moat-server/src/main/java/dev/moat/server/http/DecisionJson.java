@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.moat.core.Decision;
 import dev.moat.core.LimitStatus;
 import dev.moat.server.observe.JsonBytes;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,18 @@ final class DecisionJson {
      * about 420 bytes), so the array rarely grows: at 320 every refusal copied it once.
      */
     private static final int INITIAL_BYTES = 512;
+    /** A thread's array is kept for its next answer unless an answer grew it beyond this. */
+    private static final int KEPT_BYTES = 16 * 1024;
+    /**
+     * Each thread (an event loop, a worker) lays its answers out in an array of its own, kept
+     * between answers, so an answer allocates only the buffer it is copied into.
+     */
+    private static final FastThreadLocal<Out> OUT = new FastThreadLocal<>() {
+        @Override
+        protected Out initialValue() {
+            return new Out();
+        }
+    };
 
     private static final byte[] ALLOWED_TRUE = ascii("{\"allowed\":true");
     private static final byte[] ALLOWED_FALSE = ascii("{\"allowed\":false");
@@ -48,7 +61,8 @@ final class DecisionJson {
     }
 
     static Buffer buffer(Decision d) {
-        Out b = new Out();
+        Out b = OUT.get();
+        b.n = 0;
         b.put(d.allowed() ? ALLOWED_TRUE : ALLOWED_FALSE);
         b.put(VERDICT).string(d.verdict().wire());
         if (d.reason() != null) {
@@ -102,13 +116,17 @@ final class DecisionJson {
             b.put(REPLY).string(d.reply());
         }
         b.ascii('}');
-        return Buffer.buffer(b.n).appendBytes(b.a, 0, b.n);
+        Buffer answer = Buffer.buffer(b.n).appendBytes(b.a, 0, b.n);
+        if (b.a.length > KEPT_BYTES) {
+            OUT.remove();   // a rare long answer (a long message or reply) does not stay with the thread
+        }
+        return answer;
     }
 
     /**
-     * The answer's bytes, written into one growing array: per decision one array and one buffer,
-     * instead of a byte array per string and a string per number (the refused path's answer, with
-     * its message and limit, was the largest share of what a refusal allocated).
+     * The answer's bytes, written into one growing array, the thread's own (above), instead of a
+     * byte array per string and a string per number (the refused path's answer, with its message
+     * and limit, was the largest share of what a refusal allocated).
      */
     private static final class Out extends JsonBytes<Out> {
         Out() {

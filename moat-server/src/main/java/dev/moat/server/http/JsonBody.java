@@ -46,6 +46,9 @@ public final class JsonBody {
             throw ApiException.invalid("body", "malformed JSON" + where + ": " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw ApiException.invalid("body", "unreadable: " + firstLine(e.getMessage()));
+        } catch (NumberFormatException e) {
+            // a number the tree cannot hold (an exponent of billions: Jackson refuses it as a BigDecimal)
+            throw ApiException.invalid("body", "has a number out of range: " + firstLine(e.getMessage()));
         }
         if (n == null || n.isMissingNode()) {
             throw ApiException.invalid("body", "is required: a JSON object");

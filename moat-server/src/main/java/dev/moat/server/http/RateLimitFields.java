@@ -84,16 +84,25 @@ public final class RateLimitFields {
 
     /** The {@code RateLimit} field value: what remains of each limit and when it resets. */
     public static String service(Decision d) {
+        List<LimitStatus> limits = d.limits();
+        if (limits.size() == 1) {   // the common case: one string of the exact size, no builder
+            LimitStatus l = limits.get(0);
+            return sfString(l.id()) + ";r=" + Math.max(0, l.remaining()) + ";t=" + ceilSeconds(Math.max(0, waitMillis(l)));
+        }
         StringBuilder sb = new StringBuilder(64);
-        for (LimitStatus l : d.limits()) {
+        for (LimitStatus l : limits) {
             if (sb.length() > 0) {
                 sb.append(", ");
             }
-            long waitMillis = !l.allowed() && l.retryAfterMillis() >= 0 ? l.retryAfterMillis() : l.resetMillis();
-            sfString(sb, l.id());
-            sb.append(";r=").append(Math.max(0, l.remaining())).append(";t=").append(ceilSeconds(Math.max(0, waitMillis)));
+            sb.append(sfString(l.id()));
+            sb.append(";r=").append(Math.max(0, l.remaining())).append(";t=").append(ceilSeconds(Math.max(0, waitMillis(l))));
         }
         return sb.toString();
+    }
+
+    /** For the limit that refused, the time to retry; otherwise the time until it is back to full. */
+    private static long waitMillis(LimitStatus l) {
+        return !l.allowed() && l.retryAfterMillis() >= 0 ? l.retryAfterMillis() : l.resetMillis();
     }
 
     /** Milliseconds as whole seconds, rounded up (Retry-After and the fields' t and w). */
@@ -101,7 +110,7 @@ public final class RateLimitFields {
         return millis <= 0 ? 0 : (millis + 999) / 1000;
     }
 
-    private static void sfString(StringBuilder sb, String s) {
+    private static String sfString(String s) {
         String quoted = SF_IDS.get(s);
         if (quoted == null) {
             StringBuilder q = new StringBuilder(s.length() + 2);
@@ -111,7 +120,7 @@ public final class RateLimitFields {
                 SF_IDS.putIfAbsent(s, quoted);
             }
         }
-        sb.append(quoted);
+        return quoted;
     }
 
     /** RFC 8941 sf-string: printable ASCII, with {@code "} and {@code \} escaped. */

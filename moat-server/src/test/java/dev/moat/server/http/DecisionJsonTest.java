@@ -51,4 +51,17 @@ class DecisionJsonTest {
         LimitStatus odd = new LimitStatus("client.target.\u00e9t\u00e9\u007f", "ip", "ip:\"x\"", 1, 1, 0, 0, false, -1);
         same(new Decision(Verdict.KICK, Reason.LINK_SPAM, "", 0, odd, List.of(odd, MESSAGE), null, null, "", "", ""));
     }
+
+    @Test
+    void aThreadsKeptArrayGivesEachAnswerOnlyItsOwnBytes() {
+        // a long answer, then short ones: the array the thread keeps must not leak the longer one's tail
+        Decision longOne = new Decision(Verdict.ALLOW, null, null, -1, null, List.of(MESSAGE), null, null,
+                "x".repeat(40_000), "f", "r");
+        Decision mid = new Decision(Verdict.ALLOW, null, null, -1, null, List.of(MESSAGE, MESSAGE, MESSAGE), null,
+                null, "y".repeat(2_000), "f", "r");
+        Decision shortOne = new Decision(Verdict.ALLOW, null, null, -1, null, List.of(), null, null, null, null, null);
+        for (Decision d : List.of(longOne, shortOne, mid, shortOne, mid, longOne, shortOne)) {
+            same(d);
+        }
+    }
 }

@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Fuzz target for the body of {@code POST /v1/check}: the bytes go through exactly what the
- * handler runs ({@code JsonBody.parse}, then {@code Bodies.checkRequest}), and a request that
+ * handler runs (the fast read {@code CheckBody.fast}, which must give the general read's request or
+ * nothing; the general read {@code JsonBody.parse}, then {@code Bodies.checkRequest}), and a request that
  * parses goes on through the engine and is rendered as the API renders it. The only outcomes
  * allowed are a decision or a 400 that names the field (an {@link ApiException} from parsing, an
  * {@link InvalidRequestException} from the engine); anything else would be a 500 for bad input.
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ApiRequestFuzzTest {
     private static final Method CHECK_REQUEST = Internals.method("dev.moat.server.http.Bodies", "checkRequest",
             JsonBody.class);
+    private static final Method FAST_READ = Internals.method("dev.moat.server.http.CheckBody", "fast", byte[].class);
     private static final int FRESH_EVERY = 20_000;
 
     static final String POLICY_YAML = """
@@ -88,13 +90,19 @@ class ApiRequestFuzzTest {
 
     @FuzzTest(maxDuration = "2m")
     void checkBody(byte[] data) {
+        // the handler tries the fast read first (CheckBody.fast): whatever it accepts, the general read must give too
+        CheckRequest fast = (CheckRequest) Internals.call(FAST_READ, null, (Object) data.clone());
         CheckRequest request;
         try {
             JsonBody body = JsonBody.parse(Buffer.buffer(data));
             request = (CheckRequest) Internals.call(CHECK_REQUEST, null, body);
         } catch (ApiException e) {
+            assertThat(fast).as("the fast read accepted a body the general read refuses").isNull();
             assertFieldError(e);
             return;
+        }
+        if (fast != null) {
+            assertThat(fast).isEqualTo(request);
         }
         assertThat(request).isNotNull();
         assertThat(request.action()).isNotEmpty();
