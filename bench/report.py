@@ -477,7 +477,7 @@ if http_runs:
         w(f"against {ngx['cpu_us']:.1f} µs) has two parts. The HTTP stack: Moat's `/v1/noop`, which decides nothing,")
         w(f"already costs {noop['cpu_us']:.1f} µs (Vert.x and Netty decoding the request, routing it, validating and")
         w("encoding headers, in a JVM whose JIT and GC threads share the core). The decision and its")
-        w(f"answer: {chk['cpu_us'] - noop['cpu_us']:.1f} µs more (reading the JSON body with a streaming parser, `Moat.check`")
+        w(f"answer: {chk['cpu_us'] - noop['cpu_us']:.1f} µs more (reading the JSON body with a one-pass scanner, `Moat.check`")
         w("on the store's single-limit path, the RateLimit fields, the answer written straight into bytes,")
         w("the metrics).")
         if chk_r and ngx_r and chk_r["cpu_us"] and ngx_r["cpu_us"]:
