@@ -174,6 +174,9 @@ public final class Moat implements AutoCloseable {
         if (n == 0) {
             return Decision.allow(List.of(), null, null);
         }
+        if (n == 1) {
+            return oneLimit(p, r, id, a, now);
+        }
         // arrays, not lists: most actions have one or two limits, and this runs on every check
         LimitCall[] calls = new LimitCall[n];
         CompiledPolicy.CompiledLimit[] applied = new CompiledPolicy.CompiledLimit[n];
@@ -188,15 +191,13 @@ public final class Moat implements AutoCloseable {
             }
         }
         for (CompiledPolicy.CompiledLimit l : a.global()) {
-            calls[m] = new LimitCall(l.keys(), "*", l.limiter(), r.cost());
+            calls[m] = new LimitCall(l.keys(), GLOBAL_SUBJECT, l.limiter(), r.cost());
             applied[m] = l;
-            keys[m++] = "global";
+            keys[m++] = GLOBAL_KEY;
         }
         if (m == 0) {
             return Decision.allow(List.of(), null, null);
         }
-        LimitStatus fired = null;
-        int firedAt = -1;
         LimitStatus[] statuses = new LimitStatus[m];
         if (m == 1) {
             statuses[0] = status(applied[0], keys[0], this.limits.consume(calls[0], now, r.dryRun()));
@@ -206,22 +207,42 @@ public final class Moat implements AutoCloseable {
                 statuses[i] = status(applied[i], keys[i], out[i]);
             }
         }
-        for (int i = 0; i < m && fired == null; i++) {
+        for (int i = 0; i < m; i++) {
             if (!statuses[i].allowed()) {
-                fired = statuses[i];
-                firedAt = i;
+                return refused(p, r, id, a, applied[i], statuses[i], List.of(statuses), now);
             }
         }
-        if (fired == null) {
-            return Decision.allow(List.of(statuses), null, null);
+        return Decision.allow(List.of(statuses), null, null);
+    }
+
+    /** The subject and the key a global limit counts under. */
+    private static final String GLOBAL_SUBJECT = "*";
+    private static final String GLOBAL_KEY = "global";
+
+    /** An action with a single limit, the common case: no arrays, the store's single-limit call. */
+    private Decision oneLimit(CompiledPolicy p, CheckRequest r, Identity id, CompiledPolicy.CompiledAction a, long now) {
+        boolean global = a.target().isEmpty();
+        CompiledPolicy.CompiledLimit l = global ? a.global().get(0) : a.target().get(0);
+        String key = global ? GLOBAL_KEY : id.keyFor(l.by());
+        if (key == null) {
+            return Decision.allow(List.of(), null, null);
         }
+        LimitCall call = new LimitCall(l.keys(), global ? GLOBAL_SUBJECT : key, l.limiter(), r.cost());
+        LimitStatus status = status(l, key, this.limits.consume(call, now, r.dryRun()));
+        List<LimitStatus> statuses = List.of(status);
+        return status.allowed() ? Decision.allow(statuses, null, null) : refused(p, r, id, a, l, status, statuses, now);
+    }
+
+    /** The answer when limit {@code firedLimit} refused: its violation (when scored), a ban it starts, the message. */
+    private Decision refused(CompiledPolicy p, CheckRequest r, Identity id, CompiledPolicy.CompiledAction a,
+                             CompiledPolicy.CompiledLimit firedLimit, LimitStatus fired, List<LimitStatus> statuses,
+                             long now) {
         String type = a.violationType();
         Violations.Outcome v = !Violations.scores(p, id) ? null // a flood of unscored refusals builds no log text
                 : violations.record(p, type, p.policy.violations().scoreOf(type), id,
                         facts(r, id), "limit " + fired.id() + " (" + fired.key() + ")", r.dryRun(), r, now);
         boolean bytes = Restrictions.BYTE_BUDGETS.contains(a.name());
-        String message = Messages.rateLimited(a.name(), applied[firedAt].limiter().spec(),
-                fired.retryAfterMillis(), bytes);
+        String message = Messages.rateLimited(a.name(), firedLimit.limiter().spec(), fired.retryAfterMillis(), bytes);
         if (v != null && v.banned()) {
             Ban ban = v.ban();
             if (id.userId != null && !r.dryRun()) {
@@ -229,10 +250,10 @@ public final class Moat implements AutoCloseable {
             }
             return new Decision(Verdict.BAN, Reason.RATE_LIMITED,
                     Messages.banStarted(ban == null ? 0 : ban.expiresAtMillis() - ban.createdAtMillis()),
-                    ban == null ? fired.retryAfterMillis() : ban.millisLeft(now), fired, List.of(statuses), v.record(), ban,
+                    ban == null ? fired.retryAfterMillis() : ban.millisLeft(now), fired, statuses, v.record(), ban,
                     null, null, null);
         }
-        return new Decision(Verdict.DENY, Reason.RATE_LIMITED, message, fired.retryAfterMillis(), fired, List.of(statuses),
+        return new Decision(Verdict.DENY, Reason.RATE_LIMITED, message, fired.retryAfterMillis(), fired, statuses,
                 v == null ? null : v.record(), null, null, null, null);
     }
 
