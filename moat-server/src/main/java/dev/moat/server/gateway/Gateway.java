@@ -227,7 +227,9 @@ public final class Gateway implements AutoCloseable {
     private static void route(Shared g, HttpProxy proxy, WsGate gate, HttpServerRequest req) {
         IpAddress peer = IpAddress.tryParse(req.remoteAddress() == null ? null : req.remoteAddress().hostAddress());
         if (peer == null) {
-            req.response().setStatusCode(400).end();
+            // the socket's own address is unknown (or not an address, e.g. a Unix socket): nothing to key limits by
+            Refusals.send(req.response(), 400, "unknown_peer",
+                    "The gateway cannot tell this connection's address, so it cannot check it.", -1, null);
             return;
         }
         IpAddress ip = g.resolver.resolve(peer, name -> req.headers().getAll(name));
