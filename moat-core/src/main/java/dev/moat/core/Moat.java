@@ -36,6 +36,9 @@ import java.util.function.LongFunction;
  * counter, score and ban.
  */
 public final class Moat implements AutoCloseable {
+    /** The subject and the key a global limit counts under. */
+    private static final String GLOBAL_SUBJECT = "*";
+    private static final String GLOBAL_KEY = "global";
 
     private volatile CompiledPolicy compiled;
     private final LimitStore limits;
@@ -214,10 +217,6 @@ public final class Moat implements AutoCloseable {
         }
         return Decision.allow(List.of(statuses), null, null);
     }
-
-    /** The subject and the key a global limit counts under. */
-    private static final String GLOBAL_SUBJECT = "*";
-    private static final String GLOBAL_KEY = "global";
 
     /** An action with a single limit, the common case: no arrays, the store's single-limit call. */
     private Decision oneLimit(CompiledPolicy p, CheckRequest r, Identity id, CompiledPolicy.CompiledAction a, long now) {
