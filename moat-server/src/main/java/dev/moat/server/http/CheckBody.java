@@ -16,13 +16,13 @@ import java.util.Arrays;
  * malformed JSON, trailing bytes) is read again the general way ({@link JsonBody},
  * {@link Bodies#checkRequest}), which names every bad field in its 400. So the fast way only ever
  * answers what the general way would have answered (CheckBodyTest compares the two on thousands of
- * bodies), and anything unusual costs a second read, which only unusual input pays.
+ * bodies, and the checkBody fuzz target on whatever it finds), and anything unusual costs a second read, which only unusual input pays.
  *
  * <p>Why not Jackson's streaming parser, which this read used before: a parser per request costs
  * about a kilobyte of objects (its context, name table, duplicate detector, buffers) for a body of
  * forty bytes, more than the whole decision allocates. The scanner makes one pass over the bytes it
  * was given (at most {@code server.max_body}), never goes back, and allocates only the strings it
- * returns.
+ * returns and one small array to hold them.
  */
 final class CheckBody {
     private CheckBody() {
