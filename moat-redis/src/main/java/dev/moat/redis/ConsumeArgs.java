@@ -50,9 +50,7 @@ final class ConsumeArgs {
     static Call of(String slack, List<? extends Check> checks) {
         int algorithms = 0;
         for (Check c : checks) {
-            for (RedisLimitStore.Prepared p : c.calls()) {
-                algorithms |= Script.bit(p.args().algorithm);
-            }
+            algorithms |= RedisLimitStore.algorithms(c.calls());
         }
         Script script = Script.consume(algorithms);
         return algorithms == Script.GCRA ? gcra(script, slack, checks) : general(script, slack, checks);

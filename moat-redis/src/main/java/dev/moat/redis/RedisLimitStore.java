@@ -552,7 +552,7 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** The algorithms of a group's calls, as Script bits: the script variant that defines only those. */
-    private static int algorithms(List<Prepared> group) {
+    static int algorithms(List<Prepared> group) {
         int bits = 0;
         for (Prepared p : group) {
             bits |= Script.bit(p.args().algorithm);

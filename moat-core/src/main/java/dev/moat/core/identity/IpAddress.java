@@ -239,17 +239,17 @@ public final class IpAddress implements Comparable<IpAddress> {
 
     // ---- scanning ----
 
-    private static IpAddress fromScan(long[] out) {
-        return out[2] != 0 ? new IpAddress(true, 0, out[1]) : of128(out[0], out[1]);
-    }
-
     /**
-     * The address scanned from {@code text}. A bare dotted quad (no port: no colon) is already the
-     * canonical text, since the scan refuses leading zeros, so it is kept instead of formatted again.
+     * The address scanned from {@code text}. A bare dotted quad (scanned as IPv4, no port: no colon)
+     * is already the canonical text, since the scan refuses leading zeros, so it is kept instead of
+     * formatted again.
      */
     private static IpAddress fromScan(long[] out, String text) {
-        IpAddress ip = fromScan(out);
-        if (ip.v4 && out[2] != 0 && text.indexOf(':') < 0) {
+        if (out[2] == 0) {
+            return of128(out[0], out[1]);
+        }
+        IpAddress ip = new IpAddress(true, 0, out[1]);
+        if (text.indexOf(':') < 0) {
             ip.text = text;
         }
         return ip;

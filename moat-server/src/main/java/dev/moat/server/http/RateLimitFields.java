@@ -86,23 +86,25 @@ public final class RateLimitFields {
     public static String service(Decision d) {
         List<LimitStatus> limits = d.limits();
         if (limits.size() == 1) {   // the common case: one string of the exact size, no builder
-            LimitStatus l = limits.get(0);
-            return sfString(l.id()) + ";r=" + Math.max(0, l.remaining()) + ";t=" + ceilSeconds(Math.max(0, waitMillis(l)));
+            return serviceItem(limits.get(0));
         }
         StringBuilder sb = new StringBuilder(64);
         for (LimitStatus l : limits) {
             if (sb.length() > 0) {
                 sb.append(", ");
             }
-            sb.append(sfString(l.id()));
-            sb.append(";r=").append(Math.max(0, l.remaining())).append(";t=").append(ceilSeconds(Math.max(0, waitMillis(l))));
+            sb.append(serviceItem(l));
         }
         return sb.toString();
     }
 
-    /** For the limit that refused, the time to retry; otherwise the time until it is back to full. */
-    private static long waitMillis(LimitStatus l) {
-        return !l.allowed() && l.retryAfterMillis() >= 0 ? l.retryAfterMillis() : l.resetMillis();
+    /**
+     * One limit's item: what is left and, for the limit that refused, the time to retry, otherwise
+     * the time until it is back to full.
+     */
+    private static String serviceItem(LimitStatus l) {
+        long waitMillis = !l.allowed() && l.retryAfterMillis() >= 0 ? l.retryAfterMillis() : l.resetMillis();
+        return sfString(l.id()) + ";r=" + Math.max(0, l.remaining()) + ";t=" + ceilSeconds(Math.max(0, waitMillis));
     }
 
     /** Milliseconds as whole seconds, rounded up (Retry-After and the fields' t and w). */
