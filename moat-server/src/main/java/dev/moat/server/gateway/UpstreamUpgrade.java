@@ -12,6 +12,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -240,8 +241,10 @@ final class UpstreamUpgrade {
             socket.endHandler(v -> onEnd());
             socket.exceptionHandler(e -> fail(new HandshakeFailure(
                     "the upstream connection failed during the WebSocket upgrade: " + e, e)));
-            socket.writeMessage(request).onFailure(e -> fail(new HandshakeFailure(
-                    "could not write the WebSocket upgrade request to the upstream: " + e, e)));
+            socket.writeMessage(request).onFailure(e -> fail(e instanceof ClosedChannelException || !socket.channelHandlerContext().channel().isOpen()
+                    ? new HandshakeFailure("the upstream closed the connection before the WebSocket upgrade request"
+                            + " was written", e)
+                    : new HandshakeFailure("could not write the WebSocket upgrade request to the upstream: " + e, e)));
         }
 
         private void onMessage(Object message) {

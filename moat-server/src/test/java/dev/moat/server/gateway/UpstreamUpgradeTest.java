@@ -310,6 +310,22 @@ class UpstreamUpgradeTest {
     }
 
     @Test
+    void aWriteOntoAClosedUpstreamSaysTheUpstreamClosed() throws Exception {
+        NetServer server = vertx.createNetServer();
+        netServers.add(server);
+        server.connectHandler(s -> {
+        });
+        NetSocketInternal socket = connect(listen(server));
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        socket.closeHandler(v -> closed.complete(null));
+        socket.close();
+        closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        Throwable e = failureOf(UpstreamUpgrade.start(vertx, socket, "localhost", "/ws", List.of(), 5000));
+        assertThat(e).isInstanceOf(UpstreamUpgrade.HandshakeFailure.class)
+                .hasMessage("the upstream closed the connection before the WebSocket upgrade request was written");
+    }
+
+    @Test
     void aCrLfInAHeaderValueIsRefusedBeforeAnythingIsWritten() throws Exception {
         CompletableFuture<String> firstBytes = new CompletableFuture<>();
         NetServer server = vertx.createNetServer();
