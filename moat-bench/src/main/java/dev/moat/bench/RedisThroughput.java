@@ -1,6 +1,7 @@
 package dev.moat.bench;
 
 import dev.moat.core.limit.LimitSpec;
+import io.netty.util.ResourceLeakDetector;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -44,6 +45,11 @@ public final class RedisThroughput {
     }
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            // as in the server, where Vert.x turns Netty's leak detector off unless told otherwise: it
+            // sampled Lettuce's buffers here (a stack trace each time), which the server never pays
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
         if (args.length == 2 && args[0].equals("script")) {
             MoatScriptForRedisBenchmark.print(args[1], "rbench", SPEC);
             return;
