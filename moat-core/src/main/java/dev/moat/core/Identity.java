@@ -3,6 +3,7 @@ package dev.moat.core;
 import dev.moat.core.identity.IpAddress;
 import dev.moat.core.identity.Subject;
 import dev.moat.core.policy.By;
+import dev.moat.core.store.LimitCall;
 
 import java.util.Locale;
 
@@ -21,9 +22,11 @@ final class Identity {
     final String server;
     final String appservice;
     final String email;
+    /** The limit calls kept for the next checks of the same subjects: only for a memo's identity, else null. */
+    final KeptCalls calls;
 
     private Identity(String userId, String user, IpAddress ip, String ipKey, String server, String appservice,
-                     String email) {
+                     String email, KeptCalls calls) {
         this.userId = userId;
         this.user = user;
         this.ip = ip;
@@ -32,9 +35,15 @@ final class Identity {
         this.server = server;
         this.appservice = appservice;
         this.email = email;
+        this.calls = calls;
     }
 
     static Identity of(CheckRequest r, CompiledPolicy p) {
+        return of(r, p, false);
+    }
+
+    /** {@code keepCalls}: the identity will be reused for many checks ({@link IdentityMemo}), so it keeps its limit calls. */
+    static Identity of(CheckRequest r, CompiledPolicy p, boolean keepCalls) {
         if (r.action() == null || r.action().isEmpty()) {
             throw new InvalidRequestException("action", "is required");
         }
@@ -61,7 +70,7 @@ final class Identity {
             }
             email = r.email().trim().toLowerCase(Locale.ROOT);
         }
-        return new Identity(r.user(), user, ip, ipKey, server, appservice, email);
+        return new Identity(r.user(), user, ip, ipKey, server, appservice, email, keepCalls ? new KeptCalls() : null);
     }
 
     private static String subject(String field, String id, Subject.Kind kind) {
@@ -85,5 +94,11 @@ final class Identity {
             case SERVER -> server;
             case APPSERVICE -> appservice;
         };
+    }
+
+    /** The call of {@code limit} on {@code subjectKey}: a kept one for a memo's identity, else a new one. */
+    LimitCall call(CompiledPolicy.CompiledLimit limit, String subjectKey, long cost) {
+        return calls == null ? new LimitCall(limit.keys(), subjectKey, limit.limiter(), cost)
+                : calls.call(limit, subjectKey, cost);
     }
 }

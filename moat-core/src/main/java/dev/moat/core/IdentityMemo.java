@@ -4,7 +4,8 @@ package dev.moat.core;
  * What the engine parsed from one caller's subjects, kept by a caller that checks many requests
  * with the very same ones: a gateway connection, whose frames all carry its user and address. Pass
  * it to {@link Moat#check(CheckRequest, IdentityMemo)} and the user's subject, the address and its
- * key are parsed once per connection instead of once per frame.
+ * key are parsed once per connection instead of once per frame, and each limit's call (its counter
+ * key and the key's hash) is made once ({@link KeptCalls}).
  *
  * <p>It is only ever a shortcut, never a second source of truth: the kept identity is used when the
  * request's {@code user}, {@code ip}, {@code server}, {@code appservice} and {@code email} are the
@@ -28,7 +29,7 @@ public final class IdentityMemo {
                 && r.action() != null && !r.action().isEmpty()) {
             return k.identity;
         }
-        Identity id = Identity.of(r, p); // validates, and throws for a bad subject as without a memo
+        Identity id = Identity.of(r, p, true); // validates, and throws for a bad subject as without a memo
         kept = new Kept(p, r.user(), r.ip(), r.server(), r.appservice(), r.email(), id);
         return id;
     }

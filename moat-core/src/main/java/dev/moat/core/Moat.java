@@ -188,13 +188,13 @@ public final class Moat implements AutoCloseable {
         for (CompiledPolicy.CompiledLimit l : a.target()) {
             String key = id.keyFor(l.by());
             if (key != null) {
-                calls[m] = new LimitCall(l.keys(), key, l.limiter(), r.cost());
+                calls[m] = id.call(l, key, r.cost());
                 applied[m] = l;
                 keys[m++] = key;
             }
         }
         for (CompiledPolicy.CompiledLimit l : a.global()) {
-            calls[m] = new LimitCall(l.keys(), GLOBAL_SUBJECT, l.limiter(), r.cost());
+            calls[m] = id.call(l, GLOBAL_SUBJECT, r.cost());
             applied[m] = l;
             keys[m++] = GLOBAL_KEY;
         }
@@ -226,7 +226,7 @@ public final class Moat implements AutoCloseable {
         if (key == null) {
             return Decision.allow(List.of(), null, null);
         }
-        LimitCall call = new LimitCall(l.keys(), global ? GLOBAL_SUBJECT : key, l.limiter(), r.cost());
+        LimitCall call = id.call(l, global ? GLOBAL_SUBJECT : key, r.cost());
         LimitStatus status = status(l, key, this.limits.consume(call, now, r.dryRun()));
         List<LimitStatus> statuses = List.of(status);
         return status.allowed() ? Decision.allow(statuses, null, null) : refused(p, r, id, a, l, status, statuses, now);

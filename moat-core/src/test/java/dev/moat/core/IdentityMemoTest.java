@@ -90,4 +90,41 @@ class IdentityMemoTest {
                 .as("the kept address does not skip the action's own check")
                 .isInstanceOf(InvalidRequestException.class).hasMessageContaining("action");
     }
+
+    @Test
+    void keptCallsSpendEachLimitItsOwnCostAndGlobalLimitsTheirOwnKey() {
+        MoatPolicy p = limits().target("message", perDay(5, By.IP), perDay(4, By.USER))
+                .global("message", perDay(100, By.TARGET)).target("login", perDay(3, By.USER)).policy();
+        Moat with = Policies.moat(new ManualClock(), p);
+        Moat without = Policies.moat(new ManualClock(), p);
+        IdentityMemo memo = new IdentityMemo();
+        String user = "alice";
+        String ip = "203.0.113.5";
+        long[] costs = {1, 1, 2, 1, 3, 1};
+        for (long cost : costs) {
+            for (String action : new String[] {"message", "login"}) {
+                CheckRequest r = CheckRequest.builder(action).user(user).ip(ip).cost(cost).build();
+                assertThat(summary(with.check(r, memo))).isEqualTo(summary(without.check(r)));
+            }
+        }
+        // another subject on the same memo: its own counters, not the kept calls of the first
+        CheckRequest bob = CheckRequest.builder("message").user("bob").ip(ip).build();
+        assertThat(summary(with.check(bob, memo))).isEqualTo(summary(without.check(bob)));
+    }
+
+    @Test
+    void aMemosIdentityKeepsAtMostABoundedNumberOfCalls() {
+        KeptCalls kept = new KeptCalls();
+        CompiledPolicy.CompiledLimit l = new CompiledPolicy.CompiledLimit("client.target.message", By.IP, false,
+                dev.moat.core.limit.LimitSpec.gcra(5, DAY).limiter());
+        dev.moat.core.store.LimitCall first = kept.call(l, "ip:203.0.113.5", 1);
+        assertThat(kept.call(l, new String("ip:203.0.113.5".toCharArray()), 1)).as("equal key text: the kept call")
+                .isSameAs(first);
+        assertThat(kept.call(l, "ip:203.0.113.5", 2)).as("another cost: another call").isNotSameAs(first)
+                .isEqualTo(new dev.moat.core.store.LimitCall(l.keys(), "ip:203.0.113.5", l.limiter(), 2));
+        for (int cost = 3; cost < 3 + 2 * KeptCalls.MAX_CALLS; cost++) {
+            assertThat(kept.call(l, "ip:203.0.113.5", cost).cost()).isEqualTo(cost);
+        }
+        assertThat(kept.size()).isEqualTo(KeptCalls.MAX_CALLS);
+    }
 }
