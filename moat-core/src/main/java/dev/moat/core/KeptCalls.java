@@ -10,7 +10,8 @@ import java.util.Arrays;
  * the call, its counter key and the key's hash are made once per connection instead of per frame.
  *
  * <p>An entry is found by the very limit of the very policy it was made for (compared by
- * reference: a reload makes new limits), the same subject key and the same cost; anything else makes a new call (and keeps it while there is room).
+ * reference: a reload makes new limits), the same subject key and the same cost; anything else
+ * makes a new call, kept while there is room.
  * The array is replaced whole and never changed in place, and each entry is immutable: a caller
  * on another thread sees a complete older array, or a slot not yet visible, and then makes the
  * call afresh, the same call, never a wrong one.
