@@ -285,8 +285,11 @@ class UpstreamUpgradeTest {
                 .hasMessageContaining("not offered");
     }
 
-    @Test
-    void anUpstreamThatNeverAnswersTimesOutAndTheSocketIsClosed() throws Exception {
+    /** A socket to an upstream that accepts and never says anything, and a future of its close. */
+    private record SilentUpstream(NetSocketInternal socket, CompletableFuture<Void> closed) {
+    }
+
+    private SilentUpstream silentUpstream() throws Exception {
         NetServer server = vertx.createNetServer();
         netServers.add(server);
         server.connectHandler(s -> {
@@ -294,9 +297,15 @@ class UpstreamUpgradeTest {
         NetSocketInternal socket = connect(listen(server));
         CompletableFuture<Void> closed = new CompletableFuture<>();
         socket.closeHandler(v -> closed.complete(null));
-        Throwable e = failureOf(UpstreamUpgrade.start(vertx, socket, "localhost", "/ws", List.of(), 300));
+        return new SilentUpstream(socket, closed);
+    }
+
+    @Test
+    void anUpstreamThatNeverAnswersTimesOutAndTheSocketIsClosed() throws Exception {
+        SilentUpstream up = silentUpstream();
+        Throwable e = failureOf(UpstreamUpgrade.start(vertx, up.socket(), "localhost", "/ws", List.of(), 300));
         assertThat(e).hasMessageContaining("within 300 ms");
-        closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        up.closed().get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     @Test
@@ -311,16 +320,10 @@ class UpstreamUpgradeTest {
 
     @Test
     void aWriteOntoAClosedUpstreamSaysTheUpstreamClosed() throws Exception {
-        NetServer server = vertx.createNetServer();
-        netServers.add(server);
-        server.connectHandler(s -> {
-        });
-        NetSocketInternal socket = connect(listen(server));
-        CompletableFuture<Void> closed = new CompletableFuture<>();
-        socket.closeHandler(v -> closed.complete(null));
-        socket.close();
-        closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
-        Throwable e = failureOf(UpstreamUpgrade.start(vertx, socket, "localhost", "/ws", List.of(), 5000));
+        SilentUpstream up = silentUpstream();
+        up.socket().close();
+        up.closed().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        Throwable e = failureOf(UpstreamUpgrade.start(vertx, up.socket(), "localhost", "/ws", List.of(), 5000));
         assertThat(e).isInstanceOf(UpstreamUpgrade.HandshakeFailure.class)
                 .hasMessage("the upstream closed the connection before the WebSocket upgrade request was written");
     }
