@@ -201,14 +201,13 @@ public final class Moat implements AutoCloseable {
         if (m == 0) {
             return Decision.allow(List.of(), null, null);
         }
-        LimitStatus[] statuses = new LimitStatus[m];
         if (m == 1) {
-            statuses[0] = status(applied[0], keys[0], this.limits.consume(calls[0], now, r.dryRun()));
-        } else {
-            LimitOutcome[] out = this.limits.consume(Arrays.asList(calls).subList(0, m), now, r.dryRun());
-            for (int i = 0; i < m; i++) {
-                statuses[i] = status(applied[i], keys[i], out[i]);
-            }
+            return single(p, r, id, a, applied[0], keys[0], calls[0], now);
+        }
+        LimitStatus[] statuses = new LimitStatus[m];
+        LimitOutcome[] out = this.limits.consume(Arrays.asList(calls).subList(0, m), now, r.dryRun());
+        for (int i = 0; i < m; i++) {
+            statuses[i] = status(applied[i], keys[i], out[i]);
         }
         for (int i = 0; i < m; i++) {
             if (!statuses[i].allowed()) {
@@ -226,7 +225,12 @@ public final class Moat implements AutoCloseable {
         if (key == null) {
             return Decision.allow(List.of(), null, null);
         }
-        LimitCall call = id.call(l, global ? GLOBAL_SUBJECT : key, r.cost());
+        return single(p, r, id, a, l, key, id.call(l, global ? GLOBAL_SUBJECT : key, r.cost()), now);
+    }
+
+    /** The decision on one limit's call (the store's single-limit path): allowed, or refused by it. */
+    private Decision single(CompiledPolicy p, CheckRequest r, Identity id, CompiledPolicy.CompiledAction a,
+                            CompiledPolicy.CompiledLimit l, String key, LimitCall call, long now) {
         LimitStatus status = status(l, key, this.limits.consume(call, now, r.dryRun()));
         List<LimitStatus> statuses = List.of(status);
         return status.allowed() ? Decision.allow(statuses, null, null) : refused(p, r, id, a, l, status, statuses, now);

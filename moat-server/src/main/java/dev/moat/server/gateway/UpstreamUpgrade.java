@@ -241,10 +241,16 @@ final class UpstreamUpgrade {
             socket.endHandler(v -> onEnd());
             socket.exceptionHandler(e -> fail(new HandshakeFailure(
                     "the upstream connection failed during the WebSocket upgrade: " + e, e)));
-            socket.writeMessage(request).onFailure(e -> fail(e instanceof ClosedChannelException || !socket.channelHandlerContext().channel().isOpen()
-                    ? new HandshakeFailure("the upstream closed the connection before the WebSocket upgrade request"
-                            + " was written", e)
-                    : new HandshakeFailure("could not write the WebSocket upgrade request to the upstream: " + e, e)));
+            socket.writeMessage(request).onFailure(e -> fail(writeFailure(e)));
+        }
+
+        /** Why the request could not be written; a close says so (Netty and Vert.x each word it their own way). */
+        private HandshakeFailure writeFailure(Throwable e) {
+            if (e instanceof ClosedChannelException || !socket.channelHandlerContext().channel().isOpen()) {
+                return new HandshakeFailure("the upstream closed the connection before the WebSocket upgrade request"
+                        + " was written", e);
+            }
+            return new HandshakeFailure("could not write the WebSocket upgrade request to the upstream: " + e, e);
         }
 
         private void onMessage(Object message) {

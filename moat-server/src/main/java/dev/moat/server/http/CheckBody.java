@@ -16,7 +16,8 @@ import java.util.Arrays;
  * malformed JSON, trailing bytes) is read again the general way ({@link JsonBody},
  * {@link Bodies#checkRequest}), which names every bad field in its 400. So the fast way only ever
  * answers what the general way would have answered (CheckBodyTest compares the two on thousands of
- * bodies, and the checkBody fuzz target on whatever it finds), and anything unusual costs a second read, which only unusual input pays.
+ * bodies, and the checkBody fuzz target on whatever it finds), and anything unusual costs a second
+ * read, which only unusual input pays.
  *
  * <p>Why not Jackson's streaming parser, which this read used before: a parser per request costs
  * about a kilobyte of objects (its context, name table, duplicate detector, buffers) for a body of
@@ -158,9 +159,9 @@ final class CheckBody {
         return req.build();
     }
 
-    private static final byte[] NULL = ascii("null")[0];
-    private static final byte[] TRUE = ascii("true")[0];
-    private static final byte[] FALSE = ascii("false")[0];
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
 
     /** Past JSON's whitespace from {@code i}. */
     private static int skipSpace(byte[] b, int i) {
