@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * POST /v1/check is answered before the router (http.HotPath); what it answers is what the router's
  * route answers: the same auth, body limit (declared or streamed) and problems. {@code /v1/check/}
- * still goes through the router, so the two can be compared.
+ * still goes through the router, so the two can be compared. Every JSON answer says
+ * {@code Cache-Control: no-store}.
  */
 class CheckHotPathTest {
     private static final String LOGIN = "{\"action\":\"login\",\"ip\":\"192.0.2.44\"}";
@@ -28,6 +29,7 @@ class CheckHotPathTest {
                 assertThat(none.status()).as(path).isEqualTo(401);
                 assertThat(none.header("WWW-Authenticate")).as(path).isEqualTo("Bearer realm=\"moat\"");
                 assertThat(none.contentType()).as(path).startsWith("application/problem+json");
+                assertThat(none.header("Cache-Control")).as(path).isEqualTo("no-store");
                 assertThat(s.call("POST", path, LOGIN, "wrong").status()).as(path).isEqualTo(401);
                 TestServer.Res bad = s.call("POST", path, "{\"action\":", TestServer.CLIENT_KEY);
                 assertThat(bad.status()).as(path).isEqualTo(400);
@@ -47,6 +49,10 @@ class CheckHotPathTest {
             assertThat(routed.status()).isEqualTo(200);
             assertThat(hot.contentType()).isEqualTo(routed.contentType());
             assertThat(hot.header("RateLimit-Policy")).isEqualTo(routed.header("RateLimit-Policy"));
+            // a decision holds for one request: no cache in between may keep it, nor any other API answer
+            assertThat(hot.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(routed.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(s.call("GET", "/v1/bans", null, TestServer.ADMIN_KEY).header("Cache-Control")).isEqualTo("no-store");
             // the two calls spent from the same budget
             assertThat(routed.json().get("limits").get(0).get("remaining").asLong())
                     .isEqualTo(hot.json().get("limits").get(0).get("remaining").asLong() - 1);

@@ -15,6 +15,8 @@ final class HttpHeaderNames {
     static final CharSequence RATELIMIT_POLICY = HttpHeaders.createOptimized("RateLimit-Policy");
     static final CharSequence RATELIMIT = HttpHeaders.createOptimized("RateLimit");
     static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+    static final CharSequence CACHE_CONTROL = HttpHeaders.createOptimized("Cache-Control");
+    static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 
     private HttpHeaderNames() {
     }

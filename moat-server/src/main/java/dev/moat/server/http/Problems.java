@@ -104,7 +104,8 @@ public final class Problems {
             res.reset();
             return;
         }
-        res.setStatusCode(p.status()).putHeader("Content-Type", CONTENT_TYPE);
+        res.setStatusCode(p.status()).putHeader(HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.PROBLEM_JSON)
+                .putHeader(HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.NO_STORE);   // as every JSON answer (Respond)
         if (p.retryAfterSeconds() > 0) {
             res.putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
         }
