@@ -7,7 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Writes successful answers; failures go to {@code ctx.fail} and from there to {@link Problems}.
  *
- * <p>Every JSON answer of the API says {@code Cache-Control: no-store}: a decision holds for one
+ * <p>Every JSON answer under {@code /v1/} says {@code Cache-Control: no-store}: a decision holds for one
  * request only, and bans, violations and the config name users and addresses, so no cache between
  * a caller and Moat may keep them. On {@code /v1/check} the header also keeps the answer to one
  * write: Netty's HTTP encoder sizes the buffer for the head from the sizes of earlier heads, and
