@@ -254,11 +254,16 @@ public final class LinkNormaliser {
         }
         String host = sb.toString();
         if (!ascii) {
+            String punycode = null;
             try {
-                host = IDN.toASCII(host, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+                punycode = IDN.toASCII(host, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
             } catch (RuntimeException refused) {
-                host = host.toLowerCase(Locale.ROOT);
+                // kept in its Unicode form below
             }
+            // IDN's mapping can make what no host holds: U+037A becomes a space and U+0345, and the
+            // space stays in the punycode. Such a form would not normalise to itself, so it is
+            // treated as refused.
+            host = punycode != null && isHostAscii(punycode) ? punycode : host.toLowerCase(Locale.ROOT);
         }
         while (host.startsWith("www.") && host.indexOf('.', 4) > 0) {
             host = host.substring(4);
@@ -267,6 +272,17 @@ public final class LinkNormaliser {
             return null;
         }
         return host;
+    }
+
+    /** Only what the ASCII branch of {@link #normaliseHost} lets through: letters, digits, {@code - . _}. */
+    private static boolean isHostAscii(String host) {
+        for (int k = 0; k < host.length(); k++) {
+            char c = host.charAt(k);
+            if (!isAsciiAlnum(c) && c != '-' && c != '.' && c != '_') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String normalisePath(String path) {

@@ -97,6 +97,12 @@ class LinkNormalisationTest {
         assertThat(LinkNormaliser.normalise(input)).isNull();
     }
 
+    /** A host that IDN would map to something with a space keeps its Unicode form, as a host IDN refuses. */
+    @Test
+    void aHostIdnMapsToAnInvalidFormKeepsItsUnicodeForm() {
+        assertThat(LinkNormaliser.normalise("https://ezmple.cbot\u037agecko2E/x")).isEqualTo("ezmple.cbot\u037agecko2e/x");
+    }
+
     @Test
     void nullIsNotALink() {
         assertThat(LinkNormaliser.normalise(null)).isNull();
@@ -108,6 +114,7 @@ class LinkNormalisationTest {
         "https://example.com/(x/../a)", "https://example.com/%zz", "https://example.com/caf\u00e9/",
         "www.www.www.example.com", "https://b\u00fccher.de./%7euser/", "M/:/:/:/:/.]./:/:/.].",
         "x.com/a://b", "https://example.com/a?b=(c)", "https://example.com/a?b=c/",
+        "ezmple.cbot\u037agecko2E",   // IDN maps U+037A to a space and U+0345 (a fuzzing finding)
     })
     void normalisingIsIdempotent(String input) {
         String once = LinkNormaliser.normalise(input);
