@@ -27,7 +27,8 @@ import java.util.Set;
  *       443;</li>
  *   <li>host: percent-decode letters, digits, {@code -} and {@code .}; lower-case; strip trailing
  *       dots; convert to its ASCII (punycode) form with {@link IDN#toASCII} (guarded: a host IDN
- *       refuses is kept in its lower-case Unicode form, which is still a stable key); drop leading
+ *       refuses, or maps to characters no host holds, is kept in its lower-case Unicode form,
+ *       which is still a stable key); drop leading
  *       {@code www.}; a host with characters no host can hold gives no link;</li>
  *   <li>path and query: percent-decode the unreserved characters ({@code A-Z a-z 0-9 - . _ ~}),
  *       upper-case the hex of the escapes that remain, percent-encode non-ASCII as UTF-8 and the
