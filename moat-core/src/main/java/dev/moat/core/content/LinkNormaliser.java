@@ -245,7 +245,7 @@ public final class LinkNormaliser {
                     return null;
                 }
                 ascii = false;
-            } else if (!isAsciiAlnum(c) && c != '-' && c != '.' && c != '_') {
+            } else if (!isHostChar(c)) {
                 return null;
             }
             sb.append(c);
@@ -275,11 +275,15 @@ public final class LinkNormaliser {
         return host;
     }
 
-    /** Only what the ASCII branch of {@link #normaliseHost} lets through: letters, digits, {@code - . _}. */
+    /** An ASCII character a host may hold: a letter, a digit, {@code - . _}. */
+    private static boolean isHostChar(char c) {
+        return isAsciiAlnum(c) || c == '-' || c == '.' || c == '_';
+    }
+
+    /** Whether every character of {@code host} is one {@link #isHostChar} lets through. */
     private static boolean isHostAscii(String host) {
         for (int k = 0; k < host.length(); k++) {
-            char c = host.charAt(k);
-            if (!isAsciiAlnum(c) && c != '-' && c != '.' && c != '_') {
+            if (!isHostChar(host.charAt(k))) {
                 return false;
             }
         }
